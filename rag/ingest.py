@@ -1,0 +1,91 @@
+"""Ingestion of many files into a collection, one report per file, never stopped by a bad one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.collection import Collection, Progress
+from rag.pdf import DocumentError, load_pdf, read_source, sha256_of
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """The outcome for one file: `added`, `replaced`, `unchanged` or `rejected` (with its reason)."""
+
+    name: str
+    status: str
+    pages: int = 0
+    chunks: int = 0
+    embedded: int = 0
+    reason: str | None = None
+    code: str | None = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "rejected"
+
+    def describe(self) -> str:
+        """One line for the user."""
+        if self.status == "rejected":
+            return f"{self.name}: rejected: {self.reason}"
+        text = f"{self.name}: {self.status}, {self.pages} pages, {self.chunks} chunks"
+        if self.status != "unchanged":
+            text += f" ({self.embedded} embedded)"
+        if self.warnings:
+            text += "; " + "; ".join(self.warnings)
+        return text
+
+
+def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
+    """Files as given, and the PDFs directly inside each folder (not its subfolders), sorted."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".pdf"))
+        else:
+            files.append(path)
+    return files
+
+
+def ingest_file(
+    collection: Collection,
+    source: Path | bytes,
+    name: str | None = None,
+    password: str | None = None,
+    progress: Progress | None = None,
+) -> FileReport:
+    """Load, chunk, embed and index one file; any failure becomes a rejected report with its reason."""
+    try:
+        name, data = read_source(source, name)
+    except OSError as exc:
+        return FileReport(
+            str(name or source), "rejected", reason=f"cannot be read ({exc.strerror}).", code="unreadable"
+        )
+    existing = next((d for d in collection.documents() if d.sha256 == sha256_of(data)), None)
+    if existing is not None:
+        return FileReport(name, "unchanged", existing.pages, existing.chunks)
+    try:
+        document = load_pdf(data, name=name, password=password)
+    except DocumentError as exc:
+        return FileReport(name, "rejected", reason=exc.reason, code=exc.code)
+    result = collection.add(document, progress)
+    info = result.document
+    return FileReport(name, result.status, info.pages, info.chunks, result.embedded, warnings=tuple(document.warnings))
+
+
+def ingest_paths(
+    collection: Collection,
+    paths: Iterable[Path | str],
+    password: str | None = None,
+    on_file: Callable[[Path], Progress | None] | None = None,
+) -> list[FileReport]:
+    """Ingest files and folders; `on_file(path)` may return a progress callback for that file."""
+    reports = []
+    for path in expand_paths(paths):
+        progress = on_file(path) if on_file else None
+        reports.append(ingest_file(collection, path, password=password, progress=progress))
+    return reports
