@@ -25,6 +25,7 @@ from rag.storage import (
     folder_lock,
     read_generation,
     read_manifest,
+    write_atomic,
     write_generation,
 )
 
@@ -149,8 +150,26 @@ class Collection:
         manifest = self._state.manifest
         return chunk_document(document, self.embedding.count_tokens, manifest.chunk_tokens, manifest.chunk_overlap)
 
-    def add(self, document: LoadedDocument, progress: Progress | None = None) -> AddResult:
-        """Index a document; an unchanged one is skipped, a changed one (same name) replaces its old chunks."""
+    def file_path(self, name: str) -> Path | None:
+        """The stored copy of a document's PDF (for showing its pages), if the collection kept one."""
+        doc = next((d for d in self._state.manifest.documents if d.name == name), None)
+        path = self.folder / "files" / f"{doc.sha256}.pdf" if doc else None
+        return path if path is not None and path.is_file() else None
+
+    def _keep_file(self, sha256: str, data: bytes) -> None:
+        files = self.folder / "files"
+        files.mkdir(parents=True, exist_ok=True)
+        write_atomic(files / f"{sha256}.pdf", lambda tmp: Path(tmp).write_bytes(data))
+
+    def _drop_files(self, docs: list[DocumentInfo]) -> None:
+        for doc in docs:
+            (self.folder / "files" / f"{doc.sha256}.pdf").unlink(missing_ok=True)
+
+    def add(self, document: LoadedDocument, progress: Progress | None = None, data: bytes | None = None) -> AddResult:
+        """Index a document; an unchanged one is skipped, a changed one (same name) replaces its old chunks.
+
+        `data`, the PDF's bytes, is kept beside the index so the app can show cited pages.
+        """
         current = next((d for d in self._state.manifest.documents if d.sha256 == document.sha256), None)
         if current is not None:
             return AddResult("unchanged", current, 0)
@@ -166,22 +185,28 @@ class Collection:
         with self._mutation() as state:
             if any(d.sha256 == document.sha256 for d in state.manifest.documents):
                 return AddResult("unchanged", info, 0)
-            replaced = any(d.name == document.name for d in state.manifest.documents)
+            old = [d for d in state.manifest.documents if d.name == document.name]
             keep = [i for i, c in enumerate(state.chunks) if c.doc != document.name]
             docs = [d for d in state.manifest.documents if d.name != document.name] + [info]
+            if data is not None:
+                self._keep_file(document.sha256, data)
             self._commit(
                 state, docs, np.vstack([state.vectors[keep], vectors]), [state.chunks[i] for i in keep] + chunks
             )
+            self._drop_files(old)
+            replaced = bool(old)
         return AddResult("replaced" if replaced else "added", info, embedded)
 
     def remove(self, name: str) -> bool:
         """Drop a document by file name; False when the collection does not hold it."""
         with self._mutation() as state:
-            if not any(d.name == name for d in state.manifest.documents):
+            gone = [d for d in state.manifest.documents if d.name == name]
+            if not gone:
                 return False
             keep = [i for i, c in enumerate(state.chunks) if c.doc != name]
             docs = [d for d in state.manifest.documents if d.name != name]
             self._commit(state, docs, state.vectors[keep], [state.chunks[i] for i in keep])
+            self._drop_files(gone)
         return True
 
     def search_vector(self, query: np.ndarray, k: int) -> list[Hit]:

@@ -72,7 +72,7 @@ def ingest_file(
         document = load_pdf(data, name=name, password=password)
     except DocumentError as exc:
         return FileReport(name, "rejected", reason=exc.reason, code=exc.code)
-    result = collection.add(document, progress)
+    result = collection.add(document, progress, data=data)
     info = result.document
     return FileReport(name, result.status, info.pages, info.chunks, result.embedded, warnings=tuple(document.warnings))
 

@@ -124,7 +124,7 @@ def read_generation(folder: Path, manifest: Manifest) -> tuple[np.ndarray, list[
     return np.ascontiguousarray(vectors, dtype=np.float32), chunks
 
 
-def _write_atomic(path: Path, write) -> None:
+def write_atomic(path: Path, write) -> None:
     """Write through a temporary file in the same folder, flush it to disk, then rename over `path`."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
@@ -147,11 +147,11 @@ def write_generation(folder: Path, manifest: Manifest, vectors: np.ndarray, chun
     index = faiss.IndexFlatIP(manifest.dimension)
     if len(vectors):
         index.add(vectors)
-    _write_atomic(folder / vectors_name, lambda tmp: faiss.write_index(index, tmp))
+    write_atomic(folder / vectors_name, lambda tmp: faiss.write_index(index, tmp))
     records = [{"doc": c.doc, "page": c.page, "label": c.page_label, "text": c.text} for c in chunks]
     payload = json.dumps(records, ensure_ascii=False)
-    _write_atomic(folder / chunks_name, lambda tmp: Path(tmp).write_text(payload, encoding="utf-8"))
-    _write_atomic(folder / MANIFEST, lambda tmp: Path(tmp).write_text(manifest.to_json(), encoding="utf-8"))
+    write_atomic(folder / chunks_name, lambda tmp: Path(tmp).write_text(payload, encoding="utf-8"))
+    write_atomic(folder / MANIFEST, lambda tmp: Path(tmp).write_text(manifest.to_json(), encoding="utf-8"))
     _fsync_dir(folder)
     remove_stale_files(folder, manifest.generation)
 
