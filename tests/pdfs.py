@@ -8,6 +8,7 @@ from fpdf import FPDF
 def make_pdf(pages: list[str], password: str | None = None, footer: str | None = None) -> bytes:
     """A text PDF with one page per string (Latin-1 text, Helvetica); `footer` may hold {n} for the page number."""
     pdf = FPDF()
+    pdf.set_auto_page_break(False)
     pdf.set_font("Helvetica", size=11)
     for number, text in enumerate(pages, start=1):
         pdf.add_page()

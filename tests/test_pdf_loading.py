@@ -1,0 +1,97 @@
+"""Loading PDFs: pages, cleaning, and one clear reason for every way a file can fail."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.pdf import DocumentError, load_pdf
+from rag.text_cleaning import clean_pages, normalize_for_match
+from tests.pdfs import make_pdf
+
+BAD_FILES = {
+    "escaneado-sem-texto.pdf": ("no_text_layer", "OCR"),
+    "imagem-png-renomeada.pdf": ("not_pdf", "PNG"),
+    "pagina-em-branco.pdf": ("no_text", "no text"),
+    "protegido-senha.pdf": ("encrypted", "password"),
+    "truncado-metade.pdf": ("corrupt", "damaged"),
+    "vazio.pdf": ("empty_file", "empty"),
+}
+
+
+@pytest.mark.parametrize(("name", "expected"), sorted(BAD_FILES.items()))
+def test_each_bad_file_is_rejected_with_its_own_reason(corpus, name, expected):
+    code, words = expected
+    with pytest.raises(DocumentError) as caught:
+        load_pdf(corpus / "bad" / name)
+    assert caught.value.code == code
+    assert words in caught.value.reason
+    assert caught.value.name == name
+
+
+def test_encrypted_pdf_opens_with_its_password_and_a_wrong_one_says_so(corpus):
+    document = load_pdf(corpus / "bad" / "protegido-senha.pdf", password="senha123")
+    assert document.page_count == 9 and document.pages
+    with pytest.raises(DocumentError) as caught:
+        load_pdf(corpus / "bad" / "protegido-senha.pdf", password="errada")
+    assert caught.value.code == "wrong_password"
+
+
+def test_pages_are_numbered_from_one_and_keep_the_file_name(corpus):
+    document = load_pdf(corpus / "notas-llm-agentes.pdf")
+    assert document.name == "notas-llm-agentes.pdf"
+    assert [p.number for p in document.pages] == [1, 2, 3, 4, 5]
+    assert len(document.sha256) == 64
+
+
+def test_uploaded_bytes_load_like_a_file():
+    document = load_pdf(make_pdf(["Primeira página.", "Segunda página."]), name="upload.pdf")
+    assert document.name == "upload.pdf"
+    assert [p.text for p in document.pages] == ["Primeira página.", "Segunda página."]
+
+
+def test_running_footer_is_dropped_from_every_page():
+    topics = ["tokens", "decodificação", "temperatura", "agentes", "quantização"]
+    pages = [f"Esta página trata de {topic}." for topic in topics]
+    document = load_pdf(make_pdf(pages, footer="apostila.pdf - página {n} de 5"))
+    assert [p.text for p in document.pages] == pages
+
+
+def test_corpus_footer_does_not_reach_the_text(corpus):
+    document = load_pdf(corpus / "notas-foundation-models.pdf")
+    assert all("página" not in p.text.lower() or "de 6" not in p.text for p in document.pages)
+
+
+def test_line_end_hyphens_are_rejoined_and_whitespace_collapsed():
+    cleaned = clean_pages(["decodifi-\ncação   gulosa\n\n é  simples"])
+    assert cleaned == ["decodificação gulosa é simples"]
+
+
+def test_a_repeated_body_line_is_kept_when_it_is_not_at_the_page_edges():
+    pages = [f"Topo {n}\nantes {n}\nlinha repetida no meio\ndepois {n}\nfim {n}" for n in range(5)]
+    assert all("linha repetida no meio" in page for page in clean_pages(pages))
+
+
+def test_evidence_matches_cleaned_text_after_normalisation():
+    assert normalize_for_match("decodifi- cação  gulosa") == normalize_for_match("decodificação gulosa")
+
+
+def test_a_page_that_fails_to_extract_is_skipped_and_reported():
+    data = make_pdf(["Página boa um.", "Página quebrada.", "Página boa três."])
+    calls = iter(range(3))
+
+    def flaky(page):
+        if next(calls) == 1:
+            raise ValueError("bad content stream")
+        return page.extract_text()
+
+    document = load_pdf(data, name="meio-quebrado.pdf", extract=flaky)
+    assert [p.number for p in document.pages] == [1, 3]
+    assert document.warnings == ["page 2 could not be read (bad content stream)"]
+
+
+def test_aes_encrypted_pdf_with_password(tmp_path):
+    data = make_pdf(["Texto secreto."], password="abc")
+    with pytest.raises(DocumentError) as caught:
+        load_pdf(data, name="cifrado.pdf")
+    assert caught.value.code == "encrypted"
+    assert load_pdf(data, name="cifrado.pdf", password="abc").pages[0].text == "Texto secreto."
