@@ -23,7 +23,7 @@ def run_ask(args: argparse.Namespace, settings: RagSettings, collection: Collect
     llm_settings = load_llm_settings()
     provider = args.provider or llm_settings.provider
     try:
-        model = build_chat_model(provider, args.model or llm_settings.model, settings=llm_settings)
+        model = build_chat_model(provider, args.model, settings=llm_settings)
     except LLMError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 1
@@ -34,7 +34,9 @@ def run_ask(args: argparse.Namespace, settings: RagSettings, collection: Collect
     chain = build_chain(
         retriever_for(collection, args.k or settings.top_k), model, follow_up=args.follow_up or settings.follow_up
     )
-    answer = ask(chain, args.question, history, explain=lambda exc: explain_error(exc, provider, args.model))
+    answer = ask(
+        chain, args.question, history, explain=lambda exc: explain_error(exc, provider, args.model, llm_settings)
+    )
     for token in answer.tokens():
         print(token, end="", flush=True)
     print()

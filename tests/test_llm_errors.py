@@ -6,9 +6,9 @@ import sys
 
 import httpx
 import pytest
-from llm_servers import isolate_llm_env
 
 from llm import LLMError, LLMSettings, build_chat_model, check_provider, explain_error
+from tests.llm_servers import isolate_llm_env
 
 PLANTED = "sk-test-PLANTED-1234"
 
@@ -29,21 +29,21 @@ def test_an_llm_error_is_passed_through_as_it_is():
 
 
 @pytest.mark.parametrize(
-    ("missing", "hint"),
+    ("provider", "missing", "hint"),
     [
-        ("langchain_groq", "pip install langchain-groq"),
-        ("langchain_openai", "pip install langchain-openai"),
-        ("langchain_ollama", "pip install langchain-ollama"),
+        ("groq", "langchain_groq", "pip install langchain-groq"),
+        ("openai", "langchain_openai", "pip install langchain-openai"),
+        ("ollama", "langchain_ollama", "pip install langchain-ollama"),
+        ("hf", "langchain_huggingface", "pip install langchain-huggingface transformers torch"),
     ],
 )
-def test_a_missing_provider_package_gives_the_pip_command(monkeypatch, missing, hint):
+def test_a_missing_provider_package_gives_the_pip_command(monkeypatch, provider, missing, hint):
     monkeypatch.setitem(sys.modules, missing, None)  # makes `import missing` fail, as if not installed
-    provider = missing.removeprefix("langchain_")
-    settings = LLMSettings(groq_api_key="gsk_x", openai_api_key="sk-x")
+    settings = LLMSettings(groq_api_key="gsk_x", openai_api_key="sk-x", hf_allow_cpu=True)
 
     with pytest.raises(LLMError, match=hint):
         build_chat_model(provider, settings=settings)
-    assert hint in check_provider(provider, settings).message or provider == "ollama"
+    assert hint in check_provider(provider, settings).message
 
 
 def test_an_import_error_raised_later_is_explained_with_the_pip_command():
@@ -85,6 +85,24 @@ def test_a_context_window_overflow_from_a_local_server_is_explained():
     sentence = explain_error(error, "openai", "smollm2", LLMSettings(openai_base_url="http://127.0.0.1:8080/v1"))
 
     assert sentence.startswith("The question and its sources are too long for smollm2's context window")
+
+
+def test_ollama_server_errors_are_passed_on_in_its_own_words():
+    from ollama import ResponseError
+
+    error = ResponseError('{"error":"model requires more system memory (5.5 GiB) than is available (3.1 GiB)"}', 500)
+
+    assert explain_error(error, "ollama", settings=LLMSettings()) == (
+        "Ollama reported an error: model requires more system memory (5.5 GiB) than is available (3.1 GiB)."
+    )
+
+
+def test_a_stalled_hugging_face_generation_is_explained():
+    import queue
+
+    assert explain_error(queue.Empty(), "hf", settings=LLMSettings()).startswith(
+        "The Hugging Face model stopped producing text"
+    )
 
 
 def test_key_like_text_from_a_server_message_is_hidden():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
-from llm_servers import isolate_llm_env
 
 from llm import (
     NOT_COVERED_ANSWER,
@@ -15,6 +14,7 @@ from llm import (
     list_models,
     offered_providers,
 )
+from tests.llm_servers import isolate_llm_env
 
 ANSWER_PROMPT = """Answer from the sources below and cite them by number.
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from llm_servers import isolate_llm_env
 
 from llm import LLMError, LLMSettings, build_chat_model, check_provider, quantization_config
+from tests.llm_servers import isolate_llm_env
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
@@ -140,6 +140,7 @@ def test_quantization_config_is_4bit_nf4_with_double_quantisation_and_bf16_compu
     assert config.bnb_4bit_compute_dtype == torch.bfloat16
 
 
+@pytest.mark.cuda
 @needs_cuda
 def test_quantised_load_on_cuda_streams_from_the_tiny_model(tiny_model_dir):
     pytest.importorskip("bitsandbytes", reason="the 4-bit load needs bitsandbytes")

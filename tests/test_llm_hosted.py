@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from llm_servers import OpenAIServer, closed_port_url, isolate_llm_env
 
 from llm import (
     DEFAULT_MODELS,
@@ -15,6 +14,8 @@ from llm import (
     explain_error,
     list_models,
 )
+from tests.llm_openai_server import OpenAIServer
+from tests.llm_servers import closed_port_url, isolate_llm_env
 
 PLANTED = "sk-test-PLANTED-1234"
 HOSTED = ["openai", "groq"]
@@ -116,6 +117,17 @@ def test_rate_limit_is_explained_after_at_most_one_retry(provider):
 
     assert len(server.chat_requests()) <= 2
     assert "rate-limited this request (HTTP 429): wait a minute" in explain_error(error, provider, settings=settings)
+
+
+def test_prompt_too_long_for_a_local_servers_window_says_so():
+    with OpenAIServer(status=400) as server:
+        settings = LLMSettings(openai_base_url=f"{server.url}/v1")
+        error = failure("openai", settings)
+
+    assert explain_error(error, "openai", "smollm2", settings) == (
+        "The question and its sources are too long for smollm2's context window: "
+        "ask about fewer documents or pick a model with a larger window."
+    )
 
 
 @pytest.mark.parametrize("provider", HOSTED)

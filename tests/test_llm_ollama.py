@@ -6,7 +6,6 @@ import socket
 import time
 
 import pytest
-from llm_servers import OllamaServer, closed_port_url, isolate_llm_env
 
 from llm import (
     LLMError,
@@ -18,6 +17,7 @@ from llm import (
     list_models,
     load_llm_settings,
 )
+from tests.llm_servers import OllamaServer, closed_port_url, isolate_llm_env
 
 PULLED = {"qwen2.5:1.5b": 986_061_892, "llama3.2:latest": 2_019_393_189}
 

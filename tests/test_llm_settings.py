@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 import pytest
-from llm_servers import isolate_llm_env
 
 from llm import (
     DEFAULT_MODELS,
@@ -18,6 +17,7 @@ from llm import (
     provider_names,
     resolve_model,
 )
+from tests.llm_servers import isolate_llm_env
 
 UNKNOWN = "Unknown LLM provider 'gpt': choose one of ollama, groq, openai, hf, fake."
 

@@ -1,0 +1,115 @@
+"""Is a provider usable right now? One quick check and one line saying so, or saying what is missing."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import sys
+from pathlib import Path
+from typing import NamedTuple
+
+from llm.catalog import PROBE_TIMEOUT_S, is_pulled, pulled_models, served_models
+from llm.errors import LLMError, hf_needs_gpu, missing_key, missing_package, model_not_pulled
+from llm.explain import explain_error
+from llm.settings import DEFAULT_MODELS, LLMSettings, load_llm_settings, parse_provider, resolve_model
+
+# The package each provider's branch imports, and what to pip install when it is missing.
+_PACKAGES = {
+    "ollama": ("langchain_ollama", "langchain-ollama"),
+    "groq": ("langchain_groq", "langchain-groq"),
+    "openai": ("langchain_openai", "langchain-openai"),
+    "hf": ("langchain_huggingface", "langchain-huggingface transformers torch"),
+}
+
+
+class ProviderStatus(NamedTuple):
+    """Whether a provider can answer now, and one line for the sidebar saying so or what to do."""
+
+    ok: bool
+    message: str
+
+
+def check_provider(
+    provider: str,
+    settings: LLMSettings | None = None,
+    api_key: str | None = None,
+    *,
+    model: str | None = None,
+) -> ProviderStatus:
+    """Check provider within about two seconds; with model, Ollama also checks that it is pulled."""
+    try:
+        name = parse_provider(provider)
+        settings = settings or load_llm_settings()
+        package = _PACKAGES.get(name)
+        if package and importlib.util.find_spec(package[0]) is None:
+            return ProviderStatus(False, missing_package(name, package[1]))
+        match name:
+            case "ollama":
+                return _check_ollama(settings, model)
+            case "groq":
+                return _check_hosted("groq", "Groq", api_key or settings.groq_api_key)
+            case "openai" if settings.openai_base_url:
+                return _check_openai_compatible(settings, api_key or settings.openai_api_key)
+            case "openai":
+                return _check_hosted("openai", "OpenAI", api_key or settings.openai_api_key)
+            case "hf":
+                return _check_hf(settings, resolve_model("hf", model, settings))
+            case "fake":
+                return ProviderStatus(True, "The fake model answers from the sources, with no LLM (tests and demos).")
+    except LLMError as exc:
+        return ProviderStatus(False, str(exc))
+
+
+def _check_ollama(settings: LLMSettings, model: str | None) -> ProviderStatus:
+    url = settings.ollama_base_url.rstrip("/")
+    pulled = pulled_models(url)
+    if not pulled:
+        return ProviderStatus(
+            False, f"Ollama is running at {url} but has no models: run `ollama pull {DEFAULT_MODELS['ollama']}`."
+        )
+    if model and not is_pulled(model, pulled):
+        return ProviderStatus(False, model_not_pulled(model, [m.name for m in pulled]))
+    count = f"{len(pulled)} model{'s' if len(pulled) != 1 else ''} pulled"
+    return ProviderStatus(True, f"Ollama is running at {url} ({count}).")
+
+
+def _check_hosted(provider: str, label: str, key: str | None) -> ProviderStatus:
+    if not key:
+        return ProviderStatus(False, missing_key(provider))
+    # No request here: it would cost the user a call and seconds on every rerun. A rejected key is
+    # explained, in one sentence, on the first question.
+    return ProviderStatus(True, f"{label} is ready (API key set; it is checked with the first question).")
+
+
+def _check_openai_compatible(settings: LLMSettings, key: str | None) -> ProviderStatus:
+    import httpx
+
+    url = settings.openai_base_url or ""
+    try:
+        served = served_models(url, key)
+    except httpx.TimeoutException:
+        late = f"did not answer within {PROBE_TIMEOUT_S:g} s: check that it is running"
+        return ProviderStatus(False, f"The OpenAI-compatible server at {url} {late}.")
+    except Exception as exc:
+        return ProviderStatus(False, explain_error(exc, "openai", settings=settings))
+    return ProviderStatus(True, f"The OpenAI-compatible server at {url} is reachable ({len(served)} models served).")
+
+
+def _check_hf(settings: LLMSettings, model: str) -> ProviderStatus:
+    if not _has_cuda():
+        if settings.hf_allow_cpu:
+            slow = "unquantised on the CPU (CONVERSA_HF_ALLOW_CPU=1): expect slow answers"
+            return ProviderStatus(True, f"Hugging Face will run {model} {slow}.")
+        return ProviderStatus(False, hf_needs_gpu(model))
+    if any(importlib.util.find_spec(m) is None for m in ("accelerate", "bitsandbytes")):
+        return ProviderStatus(False, missing_package("hf", "accelerate bitsandbytes"))
+    return ProviderStatus(True, f"Hugging Face will load {model} in 4-bit on the GPU.")
+
+
+def _has_cuda() -> bool:
+    # Importing torch takes seconds; on a machine with no NVIDIA driver the answer is known without it.
+    if "torch" not in sys.modules and not (Path("/proc/driver/nvidia").exists() or shutil.which("nvidia-smi")):
+        return False
+    import torch
+
+    return torch.cuda.is_available()
