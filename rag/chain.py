@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -14,6 +15,8 @@ from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda, R
 from rag.prompts import detect_language, load_prompt
 from rag.retrieval import SearchResult, Source, concat_query
 from rag.settings import FollowUpStrategy
+
+_log = logging.getLogger(__name__)
 
 Retrieve = Callable[[str, str], SearchResult]
 """(question as asked, search query) -> the passages found."""
@@ -131,9 +134,15 @@ class Answer:
                     self._parts.append(chunk["answer"])
                     self.text = "".join(self._parts)
                     yield chunk["answer"]
-        except Exception as exc:  # the provider's error becomes one sentence; the partial answer is kept
+        except Exception as exc:  # the error becomes one sentence; the partial answer is kept
             self.interrupted = bool(self._parts)
-            self.error = self.explain(exc)
+            if self.retrieval is None:
+                # Follow-up rewrites fall back to the no-LLM query, so a failure before retrieval is the search's.
+                _log.warning("search failed", exc_info=True)
+                self.error = f"Searching the documents failed ({type(exc).__name__}: {exc})."
+            else:
+                _log.info("answer failed after retrieval: %s", type(exc).__name__)
+                self.error = self.explain(exc)
 
 
 def ask(

@@ -147,3 +147,13 @@ def test_sources_are_cut_to_the_context_budget_and_cannot_close_the_block():
     block = format_sources(sources, max_chars=300)
     assert block.count("(a.pdf, p.") == 2
     assert "</sources>" not in block
+
+
+def test_a_failing_search_is_not_blamed_on_the_model():
+    def broken(question, query):
+        raise RuntimeError("index unreadable")
+
+    answer = ask(build_chain(broken, RecordingChatModel()), "Oi?", explain=lambda e: "provider down")
+    assert list(answer.tokens()) == []
+    assert answer.error == "Searching the documents failed (RuntimeError: index unreadable)."
+    assert not answer.interrupted
