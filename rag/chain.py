@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -40,14 +41,20 @@ def to_messages(history: Sequence[BaseMessage | dict]) -> list[BaseMessage]:
     return messages
 
 
+_SOURCES_TAG = re.compile(r"<\s*/?\s*sources\b[^>]*>", re.IGNORECASE)
+
+
+def _defuse(text: str) -> str:
+    """A document (its text or its file name) must not be able to close the data block and speak as the user."""
+    return _SOURCES_TAG.sub(lambda tag: tag.group(0).replace("<", "‹").replace(">", "›"), text)
+
+
 def format_sources(sources: list[Source], max_chars: int = DEFAULT_MAX_SOURCE_CHARS) -> str:
     """The numbered sources block; lower-ranked sources are dropped when the block would outgrow `max_chars`."""
     blocks: list[str] = []
     used = 0
     for source in sources:
-        # A document must not be able to close the data block and speak as the user.
-        text = source.text.replace("</sources>", "</ sources>").replace("<sources>", "< sources>")
-        block = f"[{source.number}] ({source.doc}, p. {source.page})\n{text}"
+        block = f"[{source.number}] ({_defuse(source.doc)}, p. {source.page})\n{_defuse(source.text)}"
         if blocks and used + len(block) > max_chars:
             break
         blocks.append(block)
