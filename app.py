@@ -29,7 +29,7 @@ from rag.collection import Collection, delete_collection, list_collections
 from rag.embeddings import EmbeddingModel, load_embedding_model
 from rag.ingest import FileReport
 from rag.page_image import PageImageError, render_page
-from rag.retrieval import Source, retriever_for
+from rag.retrieval import RetrievalOptions, Source, retrieval_options, retriever_for
 from rag.settings import RagSettings, load_settings
 from rag.storage import CollectionError
 from ui.answers import answer_turn, chat_model_for, redacted_traceback
@@ -66,6 +66,12 @@ def guarded(action: str) -> Iterator[None]:
 @st.cache_resource(show_spinner=False)
 def embedding_model(model_id: str) -> EmbeddingModel:
     return load_embedding_model(model_id)
+
+
+@st.cache_resource(show_spinner=False)
+def search_options(mode: str, rerank_model: str | None, _settings: RagSettings) -> RetrievalOptions:
+    """Hybrid or dense, and the cross-encoder when one is configured: loaded once, shared by every session."""
+    return retrieval_options(_settings)
 
 
 @st.cache_resource(show_spinner=False)
@@ -396,7 +402,8 @@ def respond(
         st.markdown(turn.content)
         return
     model, notice = chat_model_for(choice, llm_settings)
-    chain = build_chain(retriever_for(collection, top_k), model, follow_up=follow_up)  # type: ignore[arg-type]
+    options = search_options(settings.retrieval, settings.rerank_model, settings)
+    chain = build_chain(retriever_for(collection, top_k, options), model, follow_up=follow_up)  # type: ignore[arg-type]
     history = history_for(messages[:-1])
 
     def explain(exc: BaseException) -> str:

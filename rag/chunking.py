@@ -42,8 +42,22 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE_BREAK.split(text) if s.strip()]
 
 
+def _cut_by_characters(word: str, cost: int, count: TokenCounter, budget: int) -> list[tuple[str, int]]:
+    """A 'word' over the budget (a URL, base64, a line without spaces) cut into slices that each fit it."""
+    # Slice at 90% of the word's own characters-per-token rate; re-cut the rare slice that still does not fit.
+    size = max(1, len(word) * budget * 9 // (cost * 10))
+    slices = [word[i : i + size] for i in range(0, len(word), size)]
+    pieces: list[tuple[str, int]] = []
+    for piece, piece_cost in zip(slices, count(slices), strict=True):
+        if piece_cost <= budget or len(piece) == 1:
+            pieces.append((piece, piece_cost))
+        else:
+            pieces.extend(_cut_by_characters(piece, piece_cost, count, budget))
+    return pieces
+
+
 def _pieces(text: str, count: TokenCounter, budget: int) -> list[tuple[str, int]]:
-    """Sentences with their token costs; a sentence longer than the budget is cut between words."""
+    """Sentences with their token costs; a sentence over the budget is cut between words, a word by characters."""
     sentences = split_sentences(text)
     costs = count(sentences)
     pieces: list[tuple[str, int]] = []
@@ -52,13 +66,16 @@ def _pieces(text: str, count: TokenCounter, budget: int) -> list[tuple[str, int]
             pieces.append((sentence, cost))
             continue
         words = sentence.split(" ")
-        word_costs = count(words)
+        word_costs = count(words) if len(words) > 1 else [cost]
         current: list[str] = []
         used = 0
         for word, word_cost in zip(words, word_costs, strict=True):
             if current and used + word_cost > budget:
                 pieces.append((" ".join(current), used))
                 current, used = [], 0
+            if word_cost > budget:
+                pieces.extend(_cut_by_characters(word, word_cost, count, budget))
+                continue
             current.append(word)
             used += word_cost
         if current:

@@ -13,9 +13,10 @@ from tqdm import tqdm
 from rag.chain import ask, build_chain
 from rag.collection import Collection, delete_collection, list_collections
 from rag.embeddings import EmbeddingModelError
-from rag.evaluation import evaluate, load_questions
+from rag.evaluation import comparison_table, evaluate, load_questions, parse_configuration
 from rag.ingest import FileReport, ingest_paths
-from rag.retrieval import SearchResult, retriever_for
+from rag.rerank import RerankerError
+from rag.retrieval import RetrievalOptions, SearchResult, retrieval_options, retriever_for
 from rag.settings import RagSettings, load_settings
 from rag.storage import CollectionError
 
@@ -50,6 +51,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("questions", type=Path)
     p.add_argument("--k", type=int, default=5)
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--compare",
+        metavar="CONFIGS",
+        help="comma-separated configurations to run in one go and print as one table, e.g. "
+        "dense+concat,hybrid+concat,hybrid+fused (parts: dense|hybrid, concat|fused[:W], rerank)",
+    )
 
     sub.add_parser("list", parents=[common], help="documents in the collection")
     p = sub.add_parser("remove", parents=[common], help="remove a document by file name")
@@ -120,8 +127,8 @@ def _read_history(path: Path | None) -> list[dict]:
     return history
 
 
-def _searcher(collection: Collection, k: int):
-    chain = build_chain(retriever_for(collection, k), llm=None, follow_up="concat")
+def _searcher(collection: Collection, k: int, options: RetrievalOptions):
+    chain = build_chain(retriever_for(collection, k, options), llm=None, follow_up="concat")
 
     def run(question: str, history: list[dict]) -> SearchResult:
         answer = ask(chain, question, history)
@@ -148,7 +155,7 @@ def _print_result(result: SearchResult, as_json: bool) -> None:
 
 
 def _cmd_search(args: argparse.Namespace, settings: RagSettings) -> int:
-    run = _searcher(_open(settings), args.k or settings.top_k)
+    run = _searcher(_open(settings), args.k or settings.top_k, retrieval_options(settings))
     if args.batch:
         with open(args.batch, encoding="utf-8") as handle:
             for line in handle:
@@ -170,8 +177,23 @@ def _cmd_ask(args: argparse.Namespace, settings: RagSettings) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace, settings: RagSettings) -> int:
-    report = evaluate(_searcher(_open(settings), args.k), load_questions(args.questions), args.k)
-    print(json.dumps(report.to_json(), ensure_ascii=False, indent=1) if args.json else report.table())
+    collection = _open(settings)
+    questions = load_questions(args.questions)
+    base = retrieval_options(settings)
+    if not args.compare:
+        report = evaluate(_searcher(collection, args.k, base), questions, args.k)
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=1) if args.json else report.table())
+        return 0
+    names = [name.strip() for name in args.compare.split(",") if name.strip()]
+    configurations = {name: parse_configuration(name, base) for name in names}  # every name checked before any run
+    reports = {
+        name: evaluate(_searcher(collection, args.k, options), questions, args.k)
+        for name, options in configurations.items()
+    }
+    if args.json:
+        print(json.dumps({name: r.to_json() for name, r in reports.items()}, ensure_ascii=False, indent=1))
+    else:
+        print(comparison_table(reports))
     return 0
 
 
@@ -222,7 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return _COMMANDS[args.command](args, _settings(args))
-    except (CollectionError, EmbeddingModelError, ValueError, OSError) as exc:
+    except (CollectionError, EmbeddingModelError, RerankerError, ValueError, OSError) as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

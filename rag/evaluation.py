@@ -1,4 +1,4 @@
-"""Retrieval evaluation over a question set: hit@k, MRR@k and flagging of unanswerable questions, by kind."""
+"""Retrieval evaluation over a question set: hit@k, MRR@k, recall@k and flagging of unanswerable questions."""
 
 from __future__ import annotations
 
@@ -6,11 +6,14 @@ import json
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from rag.retrieval import SearchResult
+from rag.retrieval import RetrievalOptions, SearchResult
 from rag.text_cleaning import normalize_for_match
+
+# `fused` without a weight: the follow-up counts twice as much as the combined query.
+_FUSED_WEIGHT = 2.0
 
 Search = Callable[[str, list[dict]], SearchResult]
 """(question, history) -> result; the evaluated system, with no LLM in the loop."""
@@ -23,6 +26,8 @@ class KindScore:
     questions: int = 0
     hits: int = 0
     reciprocal_ranks: float = 0.0
+    recalls: float = 0.0
+    """Sum over questions of the share of their evidence passages found in the top k."""
 
     @property
     def hit_rate(self) -> float:
@@ -31,6 +36,13 @@ class KindScore:
     @property
     def mrr(self) -> float:
         return self.reciprocal_ranks / self.questions if self.questions else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.recalls / self.questions if self.questions else 0.0
+
+    def to_json(self, k: int) -> dict[str, float | int]:
+        return {"questions": self.questions, f"hit@{k}": self.hit_rate, "mrr": self.mrr, f"recall@{k}": self.recall}
 
 
 @dataclass
@@ -48,23 +60,26 @@ class EvalReport:
     latencies_ms: list[float] = field(default_factory=list)
     misses: list[str] = field(default_factory=list)
 
-    def to_json(self) -> dict[str, object]:
+    @property
+    def flagged(self) -> float | None:
+        """Share of unanswerable questions flagged (covered False); None without a coverage signal."""
+        return self.unanswerable_flagged / self.unanswerable if self.unanswerable and self.coverage_signal else None
+
+    @property
+    def wrongly_flagged(self) -> float | None:
+        """Share of answerable questions flagged; None without a coverage signal."""
         answerable = self.overall.questions
+        return self.answerable_flagged / answerable if answerable and self.coverage_signal else None
+
+    def to_json(self) -> dict[str, object]:
         return {
             "k": self.k,
-            "overall": {"questions": answerable, f"hit@{self.k}": self.overall.hit_rate, "mrr": self.overall.mrr},
-            "by_kind": {
-                kind: {"questions": s.questions, f"hit@{self.k}": s.hit_rate, "mrr": s.mrr}
-                for kind, s in sorted(self.by_kind.items())
-            },
+            "overall": self.overall.to_json(self.k),
+            "by_kind": {kind: s.to_json(self.k) for kind, s in sorted(self.by_kind.items())},
             "unanswerable": {
                 "questions": self.unanswerable,
-                "flagged": self.unanswerable_flagged / self.unanswerable
-                if self.unanswerable and self.coverage_signal
-                else None,
-                "answerable_wrongly_flagged": self.answerable_flagged / answerable
-                if answerable and self.coverage_signal
-                else None,
+                "flagged": self.flagged,
+                "answerable_wrongly_flagged": self.wrongly_flagged,
             },
             "latency_ms": {
                 "p50": statistics.median(self.latencies_ms) if self.latencies_ms else None,
@@ -75,23 +90,19 @@ class EvalReport:
 
     def table(self) -> str:
         """A Markdown table: one row per kind, then overall, then the unanswerable flags."""
-        rows = [f"| kind | n | hit@{self.k} | MRR@{self.k} |", "|---|---:|---:|---:|"]
+        rows = [f"| kind | n | hit@{self.k} | MRR@{self.k} | recall@{self.k} |", "|---|---:|---:|---:|---:|"]
         for kind, s in sorted(self.by_kind.items()):
-            rows.append(f"| {kind} | {s.questions} | {s.hit_rate:.2f} | {s.mrr:.2f} |")
-        rows.append(
-            f"| **overall** | {self.overall.questions} | {self.overall.hit_rate:.2f} | {self.overall.mrr:.2f} |"
-        )
-        data = self.to_json()
-        flags = data["unanswerable"]
+            rows.append(f"| {kind} | {s.questions} | {s.hit_rate:.2f} | {s.mrr:.2f} | {s.recall:.2f} |")
+        o = self.overall
+        rows.append(f"| **overall** | {o.questions} | {o.hit_rate:.2f} | {o.mrr:.2f} | {o.recall:.2f} |")
         if self.unanswerable:
-            flagged = "n/a (no coverage signal)" if flags["flagged"] is None else f"{flags['flagged']:.2f}"
-            rows.append(f"| unanswerable flagged | {self.unanswerable} | {flagged} | |")
-        if self.overall.questions and flags["answerable_wrongly_flagged"] is not None:
-            wrong = flags["answerable_wrongly_flagged"]
-            rows.append(f"| answerable wrongly flagged | {self.overall.questions} | {wrong:.2f} | |")
-        latency = data["latency_ms"]
-        if latency["p50"] is not None:
-            rows.append(f"\nsearch latency: p50 {latency['p50']:.1f} ms, p95 {latency['p95']:.1f} ms")
+            flagged = "n/a (no coverage signal)" if self.flagged is None else f"{self.flagged:.2f}"
+            rows.append(f"| unanswerable flagged | {self.unanswerable} | {flagged} | | |")
+        if self.wrongly_flagged is not None:
+            rows.append(f"| answerable wrongly flagged | {o.questions} | {self.wrongly_flagged:.2f} | | |")
+        if self.latencies_ms:
+            p50, p95 = statistics.median(self.latencies_ms), _percentile(self.latencies_ms, 95)
+            rows.append(f"\nsearch latency: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
         return "\n".join(rows)
 
 
@@ -100,6 +111,35 @@ def _percentile(values: list[float], pct: float) -> float | None:
         return None
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+
+def parse_configuration(name: str, base: RetrievalOptions) -> RetrievalOptions:
+    """Options named like `hybrid+fused`: `dense` or `hybrid`, then `concat` (search the combined follow-up query
+    only), `fused` or `fused:W` (also search the follow-up alone at weight W), `rerank` (with `base`'s reranker).
+    Mode and follow-up handling left out come from `base`; reranking is on only when named.
+
+    Raises:
+        ValueError: an unknown part, or `rerank` without a configured reranking model.
+    """
+    options = replace(base, reranker=None)
+    for part in filter(None, name.strip().split("+")):
+        if part in ("dense", "hybrid"):
+            options = replace(options, mode="dense" if part == "dense" else "hybrid")
+        elif part == "concat":
+            options = replace(options, follow_up_weight=None)
+        elif part == "fused" or part.startswith("fused:"):
+            weight = float(part.partition(":")[2] or _FUSED_WEIGHT)
+            options = replace(options, follow_up_weight=weight)
+        elif part == "rerank":
+            if base.reranker is None:
+                raise ValueError("`rerank` needs a reranking model: set CONVERSA_RERANK_MODEL.")
+            options = replace(options, reranker=base.reranker)
+        else:
+            raise ValueError(
+                f"Unknown part {part!r} in configuration {name!r}: use dense, hybrid, concat, fused[:W] or rerank, "
+                "joined by '+'."
+            )
+    return options
 
 
 def load_questions(path: Path) -> list[dict]:
@@ -118,6 +158,13 @@ def first_hit_rank(result: SearchResult, evidence: list[str]) -> int | None:
     return None
 
 
+def evidence_recall(result: SearchResult, evidence: list[str]) -> float:
+    """Share of the evidence passages that some retrieved passage contains (list questions have several)."""
+    wanted = [w for w in (normalize_for_match(e) for e in evidence) if w]
+    texts = [normalize_for_match(s.text) for s in result.sources]
+    return sum(any(w in t for t in texts) for w in wanted) / len(wanted) if wanted else 0.0
+
+
 def evaluate(search: Search, questions: list[dict], k: int) -> EvalReport:
     """Run every question through `search` and score it."""
     report = EvalReport(k=k)
@@ -132,10 +179,38 @@ def evaluate(search: Search, questions: list[dict], k: int) -> EvalReport:
             continue
         report.answerable_flagged += result.covered is False
         rank = first_hit_rank(result, item["evidence"])
+        recall = evidence_recall(result, item["evidence"])
         for score in (report.by_kind.setdefault(item.get("kind", "other"), KindScore()), report.overall):
             score.questions += 1
             score.hits += rank is not None
             score.reciprocal_ranks += 1 / rank if rank else 0.0
+            score.recalls += recall
         if rank is None:
             report.misses.append(str(item.get("id", item["question"])))
     return report
+
+
+def comparison_table(reports: dict[str, EvalReport]) -> str:
+    """One Markdown row per configuration: overall scores, hit@k by kind, unanswerable flags, latency."""
+    if not reports:
+        return ""
+    k = next(iter(reports.values())).k
+    kinds = sorted({kind for r in reports.values() for kind in r.by_kind})
+    header = ["configuration", f"hit@{k}", f"MRR@{k}", f"recall@{k}", *kinds, "unans. flagged", "ans. flagged"]
+    header.append("p50 ms")
+    rows = ["| " + " | ".join(header) + " |", "|---|" + "---:|" * (len(header) - 1)]
+    for name, report in reports.items():
+        flagged, wrongly = report.flagged, report.wrongly_flagged
+        p50 = statistics.median(report.latencies_ms) if report.latencies_ms else None
+        cells = [
+            name,
+            f"{report.overall.hit_rate:.2f}",
+            f"{report.overall.mrr:.2f}",
+            f"{report.overall.recall:.2f}",
+            *(f"{report.by_kind[kind].hit_rate:.2f}" if kind in report.by_kind else "" for kind in kinds),
+            "n/a" if flagged is None else f"{flagged:.2f}",
+            "n/a" if wrongly is None else f"{wrongly:.2f}",
+            "" if p50 is None else f"{p50:.0f}",
+        ]
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows)

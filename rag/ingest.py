@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.collection import Collection, Progress
-from rag.pdf import DocumentError, load_pdf, read_source, sha256_of
+from rag.pdf import MB, DocumentError, load_pdf, read_source, sha256_of
+from rag.settings import load_settings
 
 
 @dataclass(frozen=True)
@@ -57,15 +58,23 @@ def ingest_file(
     name: str | None = None,
     password: str | None = None,
     progress: Progress | None = None,
+    max_upload_mb: float | None = None,
 ) -> FileReport:
-    """Load, chunk, embed and index one file; any failure becomes a rejected report with its reason."""
+    """Load, chunk, embed and index one file; any failure becomes a rejected report with its reason.
+
+    A file over `max_upload_mb` (default: CONVERSA_MAX_UPLOAD_MB) is rejected before it is read into memory.
+    """
+    limit_mb = load_settings().max_upload_mb if max_upload_mb is None else max_upload_mb
     try:
-        name, data = read_source(source, name)
+        name, data = read_source(source, name, max_bytes=int(limit_mb * MB))
+    except DocumentError as exc:
+        return FileReport(exc.name, "rejected", reason=exc.reason, code=exc.code)
     except OSError as exc:
         return FileReport(
             str(name or source), "rejected", reason=f"cannot be read ({exc.strerror}).", code="unreadable"
         )
-    existing = next((d for d in collection.documents() if d.sha256 == sha256_of(data)), None)
+    sha256 = sha256_of(data)
+    existing = next((d for d in collection.documents() if d.sha256 == sha256), None)
     if existing is not None:
         return FileReport(name, "unchanged", existing.pages, existing.chunks)
     try:
@@ -82,10 +91,12 @@ def ingest_paths(
     paths: Iterable[Path | str],
     password: str | None = None,
     on_file: Callable[[Path], Progress | None] | None = None,
+    max_upload_mb: float | None = None,
 ) -> list[FileReport]:
     """Ingest files and folders; `on_file(path)` may return a progress callback for that file."""
+    limit_mb = load_settings().max_upload_mb if max_upload_mb is None else max_upload_mb
     reports = []
     for path in expand_paths(paths):
         progress = on_file(path) if on_file else None
-        reports.append(ingest_file(collection, path, password=password, progress=progress))
+        reports.append(ingest_file(collection, path, password=password, progress=progress, max_upload_mb=limit_mb))
     return reports

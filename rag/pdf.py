@@ -5,17 +5,28 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import stat
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+from pypdf.generic import DictionaryObject
 
 from rag.text_cleaning import clean_pages
 
 # pypdf logs every recoverable oddity of a damaged file; the user gets one reason per file instead.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+MB = 1024 * 1024
+# More pages than any real book; tens of thousands of blank pages take pypdf minutes just to walk.
+MAX_PAGES = 10_000
+# Time to read one file. Text reads at about 10 ms a page here (400 pages in 4 s), but a crafted file of a few
+# hundred bytes can keep pypdf busy for hours (one small form drawn thousands of times on every page).
+READ_TIME_LIMIT_S = 120.0
 
 _SIGNATURES = {
     b"\x89PNG": "a PNG image",
@@ -61,12 +72,38 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_source(source: Path | str | bytes, name: str | None = None) -> tuple[str, bytes]:
-    """Return (file name, bytes) for a path or for uploaded bytes."""
+def read_source(source: Path | str | bytes, name: str | None = None, max_bytes: int | None = None) -> tuple[str, bytes]:
+    """Return (file name, bytes) for a path or for uploaded bytes.
+
+    Raises:
+        DocumentError: the file is larger than `max_bytes` (a path is checked before it is read) or is not a
+            regular file (a device or a pipe could be read forever).
+        OSError: the file cannot be read.
+    """
     if isinstance(source, bytes):
-        return name or "upload.pdf", source
+        name = name or "upload.pdf"
+        _check_size(name, len(source), max_bytes)
+        return name, source
     path = Path(source)
-    return name or path.name, path.read_bytes()
+    name = name or path.name
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise DocumentError(name, "not_a_file", "is not a regular file.")
+    _check_size(name, info.st_size, max_bytes)
+    with open(path, "rb") as handle:
+        data = handle.read() if max_bytes is None else handle.read(max_bytes + 1)
+    _check_size(name, len(data), max_bytes)  # it may have grown since stat()
+    return name, data
+
+
+def _check_size(name: str, size: int, max_bytes: int | None) -> None:
+    if max_bytes is not None and size > max_bytes:
+        raise DocumentError(
+            name,
+            "too_large",
+            f"is {size / MB:.1f} MB, over the {max_bytes / MB:g} MB limit (CONVERSA_MAX_UPLOAD_MB): "
+            "split it, or raise the limit.",
+        )
 
 
 def load_pdf(
@@ -74,6 +111,8 @@ def load_pdf(
     name: str | None = None,
     password: str | None = None,
     extract: Callable[[object], str] | None = None,
+    max_pages: int = MAX_PAGES,
+    time_limit: float = READ_TIME_LIMIT_S,
 ) -> LoadedDocument:
     """Read a PDF into cleaned pages.
 
@@ -82,40 +121,89 @@ def load_pdf(
         name: the file name to cite; defaults to the path's name.
         password: the user password of an encrypted PDF.
         extract: how to get one page's text (tests inject failures); default `page.extract_text()`.
+        max_pages: files with more pages are rejected before their pages are read.
+        time_limit: seconds the whole file may take to read; checked between pages and, with the default
+            `extract`, between the drawing operations of a page.
 
     Raises:
         DocumentError: with its own reason for an empty file, a non-PDF, a damaged file, an encrypted file
-            without (or with a wrong) password, a scan without a text layer, or a file without text.
+            without (or with a wrong) password, a scan without a text layer, a file without text, or one with
+            too many pages or too slow to read.
     """
+    deadline = time.monotonic() + time_limit
     name, data = read_source(source, name)
     reader = _open(name, data, password)
+    _check_page_count(name, _declared_page_count(reader), max_pages)  # before pypdf walks the page tree
     try:
         page_count = len(reader.pages)
     except Exception as exc:  # pypdf raises many types for a broken page tree
         raise DocumentError(name, "corrupt", f"is damaged and its pages cannot be read ({_short(exc)}).") from exc
     if page_count == 0:
         raise DocumentError(name, "no_text", "has no pages.")
+    _check_page_count(name, page_count, max_pages)
     labels = _page_labels(reader, page_count)
     raw: list[str] = []
     warnings: list[str] = []
-    extract = extract or (lambda page: page.extract_text())  # type: ignore[attr-defined]
+    extract = extract or _text_within(deadline)
     for index in range(page_count):
         try:
+            if time.monotonic() > deadline:
+                raise _OutOfTime
             raw.append(extract(reader.pages[index]) or "")
+        except _OutOfTime:
+            raise DocumentError(
+                name,
+                "too_slow",
+                f"took more than {time_limit:g} s to read and was stopped at page {index + 1} of {page_count}: it "
+                "may be damaged or built to be slow. Print it to a new PDF, or split it, and add it again.",
+            ) from None
         except Exception as exc:  # one broken page must not cost the others
             raw.append("")
             warnings.append(f"page {index + 1} could not be read ({_short(exc)})")
     texts = clean_pages(raw)
+    scanned = not any(texts) and _has_images(reader)
+    if not any(texts) and not scanned:
+        # The same text on every page and nothing else (habibi-rotated.pdf): that line is the content, not a footer.
+        texts = clean_pages(raw, drop_running_lines=False)
     pages = [Page(number=i + 1, text=text, label=labels[i] if labels else None) for i, text in enumerate(texts) if text]
     if not pages:
         if warnings and len(warnings) == page_count:
             raise DocumentError(name, "corrupt", "is damaged: no page could be read.")
-        if _has_images(reader):
+        if scanned:
             raise DocumentError(
                 name, "no_text_layer", "has no text layer (it looks scanned): run OCR on it first, then add it again."
             )
         raise DocumentError(name, "no_text", "contains no text (its pages are blank).")
     return LoadedDocument(name=name, sha256=sha256_of(data), page_count=page_count, pages=pages, warnings=warnings)
+
+
+class _OutOfTime(BaseException):
+    """The file's reading time is spent. A BaseException because pypdf catches Exception inside forms."""
+
+
+def _text_within(deadline: float) -> Callable[[object], str]:
+    """Page text extraction that stops, between two drawing operations, once `deadline` has passed."""
+
+    def check_time(*_: object) -> None:
+        if time.monotonic() > deadline:
+            raise _OutOfTime
+
+    return lambda page: page.extract_text(visitor_operand_before=check_time)  # type: ignore[attr-defined]
+
+
+def _declared_page_count(reader: PdfReader) -> int | None:
+    try:
+        count = cast(DictionaryObject, reader.root_object["/Pages"]).get("/Count")
+        return int(count) if isinstance(count, int) else None
+    except Exception:  # a broken page tree is reported when the pages are read
+        return None
+
+
+def _check_page_count(name: str, count: int | None, max_pages: int) -> None:
+    if count is not None and count > max_pages:
+        raise DocumentError(
+            name, "too_many_pages", f"has {count:,} pages, more than the {max_pages:,} Conversa reads: split it first."
+        )
 
 
 def _open(name: str, data: bytes, password: str | None) -> PdfReader:

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from langchain_core.messages import BaseMessage, HumanMessage
 
 from rag.collection import Collection, Hit
+from rag.coverage import CoverageSignals, is_covered, signals
+from rag.hybrid import fuse
+from rag.settings import RagSettings, RetrievalMode
+
+if TYPE_CHECKING:
+    from rag.rerank import Reranker
 
 # Earlier user turns kept for the no-LLM follow-up query: the topic usually sits in the last one or two.
 _HISTORY_TURNS = 2
+# Candidates each ranked list contributes to fusion (and the reranker's pool is cut from the fused list).
+_CANDIDATES = 50
+_RERANK_POOL = 20
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,8 @@ class SearchResult:
     search_query: str
     sources: list[Source] = field(default_factory=list)
     covered: bool | None = None
+    signals: CoverageSignals | None = None
+    """The retrieval scores `covered` was decided from (for evaluation; not part of the JSON output)."""
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -44,6 +56,31 @@ class SearchResult:
             "covered": self.covered,
             "results": [s.to_json() for s in self.sources],
         }
+
+
+@dataclass(frozen=True)
+class RetrievalOptions:
+    """How passages are found; the defaults are the measured best (docs/retrieval.md)."""
+
+    mode: RetrievalMode = "hybrid"
+    """`hybrid`: dense and BM25 rankings fused by RRF; `dense`: cosine similarity only."""
+    follow_up_weight: float | None = None
+    """When the search query is the no-LLM combination of earlier turns and the follow-up, search the follow-up
+    alone too and fuse its rankings at this weight against 1 for the combined query. None (the default, measured
+    better: docs/retrieval.md) searches the combined query only."""
+    reranker: Reranker | None = None
+    """A cross-encoder that reorders the best fused candidates; None keeps the fused order."""
+
+
+def retrieval_options(settings: RagSettings) -> RetrievalOptions:
+    """The options the settings ask for; loads the reranking model when one is configured.
+
+    Raises:
+        RerankerError: CONVERSA_RERANK_MODEL names a model that cannot be loaded.
+    """
+    from rag.rerank import load_reranker
+
+    return RetrievalOptions(mode=settings.retrieval, reranker=load_reranker(settings.rerank_model))
 
 
 def user_turns(history: Sequence[BaseMessage | dict]) -> list[str]:
@@ -71,12 +108,37 @@ def sources_from_hits(hits: list[Hit]) -> list[Source]:
     ]
 
 
-def search(collection: Collection, question: str, search_query: str, k: int) -> SearchResult:
-    """Top-k passages for `search_query`, reported against the question as the user asked it."""
-    hits = collection.search(search_query, k)
-    return SearchResult(question, search_query, sources_from_hits(hits))
+def search(
+    collection: Collection, question: str, search_query: str, k: int, options: RetrievalOptions | None = None
+) -> SearchResult:
+    """Top-k passages for `search_query`, reported against the question as the user asked it.
+
+    Scores are what the passages are ordered by: the cosine in dense retrieval of one query, the fused RRF score
+    in hybrid or multi-query retrieval, the cross-encoder's score when reranking.
+    """
+    options = options or RetrievalOptions()
+    queries = [(search_query, 1.0)]
+    # The no-LLM combined query ends with the follow-up as asked; an LLM rewrite does not, and is searched alone.
+    if options.follow_up_weight is not None and search_query != question and search_query.endswith(question):
+        queries = [(question, options.follow_up_weight), (search_query, 1.0)]
+    lexical = options.mode == "hybrid"
+    rankings = collection.rank(queries, max(k, _CANDIDATES), lexical=lexical)
+    if len(queries) == 1 and not lexical:
+        order = rankings.queries[0].dense
+    else:
+        order = fuse(rankings, lexical)
+    if options.reranker is not None and order:
+        pool = [row for row, _ in order[: max(k, _RERANK_POOL)]]
+        scores = options.reranker.score(search_query, [rankings.chunks[row].text for row in pool])
+        order = sorted(zip(pool, scores, strict=True), key=lambda pair: -pair[1])
+    hits = [Hit(rankings.chunks[row], score) for row, score in order[:k]]
+    found = signals(rankings)
+    covered = is_covered(found, collection.manifest.embedding_model)
+    return SearchResult(question, search_query, sources_from_hits(hits), covered, found)
 
 
-def retriever_for(collection: Collection, k: int) -> Callable[[str, str], SearchResult]:
+def retriever_for(
+    collection: Collection, k: int, options: RetrievalOptions | None = None
+) -> Callable[[str, str], SearchResult]:
     """The chain's retrieval step over one collection."""
-    return lambda question, search_query: search(collection, question, search_query, k)
+    return lambda question, search_query: search(collection, question, search_query, k, options)

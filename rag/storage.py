@@ -6,11 +6,13 @@ import fcntl
 import json
 import os
 import re
+import struct
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TypeGuard
 
 import faiss
 import numpy as np
@@ -19,6 +21,10 @@ from rag.chunking import Chunk
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
+# Far above any embedding model's width; a manifest declaring more is damaged or crafted.
+_MAX_DIMENSION = 8192
+# Commits take milliseconds: a reader overtaken this many times in a row is facing a real fault, not a race.
+_READ_ATTEMPTS = 5
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _PICKLE_SUFFIXES = (".pkl", ".pickle")
 
@@ -59,15 +65,39 @@ class Manifest:
             raw = json.loads(text)
             docs = [DocumentInfo(**d) for d in raw.pop("documents")]
             manifest = cls(documents=docs, **raw)
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            raise CollectionError(f"{where} is not a valid Conversa manifest ({exc}); {_REBUILD}") from exc
-        if manifest.format_version != FORMAT_VERSION:
-            raise CollectionError(f"{where} has format version {manifest.format_version!r}; {_REBUILD}")
-        if not (isinstance(manifest.dimension, int) and 0 < manifest.dimension <= 8192):
-            raise CollectionError(f"{where} declares an impossible vector dimension; {_REBUILD}")
-        if not isinstance(manifest.generation, int) or manifest.generation < 0:
-            raise CollectionError(f"{where} declares an invalid generation; {_REBUILD}")
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+            raise CollectionError(f"{where} is not a valid Conversa manifest ({_short(exc)}); {_REBUILD}") from exc
+        problem = _manifest_problem(manifest)
+        if problem:
+            raise CollectionError(f"{where} {problem}; {_REBUILD}")
         return manifest
+
+
+def _is_count(value: object, minimum: int = 0) -> TypeGuard[int]:
+    # JSON gives no type guarantees, and bool is an int to Python.
+    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+
+
+def _manifest_problem(m: Manifest) -> str | None:
+    """What is wrong with the values of a parsed manifest, or None."""
+    if not (_is_count(m.format_version) and m.format_version == FORMAT_VERSION):
+        return f"has format version {m.format_version!r}, which this version of Conversa cannot read"
+    if not (_is_count(m.dimension, 1) and m.dimension <= _MAX_DIMENSION):
+        return "declares an impossible vector dimension"
+    if not _is_count(m.generation):
+        return "declares an invalid generation"
+    if not (isinstance(m.embedding_model, str) and _is_count(m.chunk_tokens, 1) and _is_count(m.chunk_overlap)):
+        return "declares an invalid embedding model or chunk size"
+    for d in m.documents:
+        strings = isinstance(d.name, str) and isinstance(d.sha256, str) and isinstance(d.added_at, str)
+        if not (strings and _is_count(d.pages) and _is_count(d.chunks)):
+            return f"lists a document with invalid values ({_short(d.name)!r})"
+    return None
+
+
+def _short(value: object) -> str:
+    text = str(value)
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 _REBUILD = "delete the collection folder and ingest the documents again to rebuild it."
@@ -88,15 +118,20 @@ def _files(generation: int) -> tuple[str, str]:
 
 def read_manifest(folder: Path) -> Manifest | None:
     path = folder / MANIFEST
-    if not path.exists():
-        return None
-    pickles = [p.name for p in folder.iterdir() if p.suffix in _PICKLE_SUFFIXES]
+    # Checked even without a manifest: a LangChain FAISS folder (index.faiss + index.pkl) is not a new collection.
+    pickles = [p.name for p in folder.iterdir() if p.suffix in _PICKLE_SUFFIXES] if folder.is_dir() else []
     if pickles:
         raise CollectionError(
             f"{folder} holds pickle files ({', '.join(pickles)}); Conversa never loads pickles because they "
             f"can run code. Remove them, or {_REBUILD}"
         )
-    return Manifest.from_json(path.read_text(encoding="utf-8"), path)
+    if not path.exists():
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, ValueError) as exc:
+        raise CollectionError(f"{path} cannot be read ({_short(exc)}); {_REBUILD}") from exc
+    return Manifest.from_json(text, path)
 
 
 def read_generation(folder: Path, manifest: Manifest) -> tuple[np.ndarray, list[Chunk]]:
@@ -106,13 +141,14 @@ def read_generation(folder: Path, manifest: Manifest) -> tuple[np.ndarray, list[
     if manifest.generation == 0 and expected == 0:
         return np.zeros((0, manifest.dimension), dtype=np.float32), []
     try:
+        _check_vectors_file(folder / vectors_name, manifest.dimension, expected)
         index = faiss.read_index(str(folder / vectors_name))
         raw_chunks = json.loads((folder / chunks_name).read_text(encoding="utf-8"))
-        chunks = [
-            Chunk(doc=c["doc"], page=int(c["page"]), text=c["text"], page_label=c.get("label")) for c in raw_chunks
-        ]
-    except (OSError, RuntimeError, ValueError, TypeError, KeyError) as exc:
-        raise CollectionError(f"The collection in {folder} cannot be read ({exc}); {_REBUILD}") from exc
+        if not isinstance(raw_chunks, list):
+            raise ValueError(f"{chunks_name} does not hold a list of chunks")
+        chunks = [_chunk(c) for c in raw_chunks]
+    except (OSError, RuntimeError, ValueError, TypeError, KeyError, MemoryError) as exc:
+        raise CollectionError(f"The collection in {folder} cannot be read ({_short(exc)}); {_REBUILD}") from exc
     if index.d != manifest.dimension or index.metric_type != faiss.METRIC_INNER_PRODUCT:
         raise CollectionError(f"The vectors in {folder} do not match its manifest; {_REBUILD}")
     if not (index.ntotal == len(chunks) == expected):
@@ -122,6 +158,52 @@ def read_generation(folder: Path, manifest: Manifest) -> tuple[np.ndarray, list[
         )
     vectors = index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, index.d), np.float32)
     return np.ascontiguousarray(vectors, dtype=np.float32), chunks
+
+
+def read_latest_generation(folder: Path, manifest: Manifest) -> tuple[Manifest, np.ndarray, list[Chunk]]:
+    """Like `read_generation`, but if a writer commits a newer generation (and deletes this one's files) while
+    they are being read, read the newer one instead: an open racing a commit must not fail, nor say "rebuild"."""
+    for _ in range(_READ_ATTEMPTS - 1):
+        try:
+            return manifest, *read_generation(folder, manifest)
+        except CollectionError:
+            latest = read_manifest(folder)
+            if latest is None or latest.generation == manifest.generation:
+                raise
+            manifest = latest
+    return manifest, *read_generation(folder, manifest)
+
+
+def _chunk(record: object) -> Chunk:
+    if not isinstance(record, dict):
+        raise ValueError("a chunk record is not an object")
+    doc, page, text, label = record.get("doc"), record.get("page"), record.get("text"), record.get("label")
+    if not (isinstance(doc, str) and isinstance(text, str) and _is_count(page, 1)):
+        raise ValueError("a chunk record has invalid values")
+    if label is not None and not isinstance(label, str):
+        raise ValueError("a chunk record has an invalid page label")
+    return Chunk(doc=doc, page=page, text=text, page_label=label)
+
+
+def _flat_index_header(dimension: int, count: int) -> bytes:
+    """The bytes FAISS writes before the vectors of a flat inner-product index of `count` vectors."""
+    empty = bytes(faiss.serialize_index(faiss.IndexFlatIP(dimension)))
+    # After the type tag and the int32 dimension comes the int64 vector count; the header ends with the
+    # uint64 number of floats that follow.
+    return empty[:8] + struct.pack("<q", count) + empty[16:-8] + struct.pack("<Q", count * dimension)
+
+
+def _check_vectors_file(path: Path, dimension: int, count: int) -> None:
+    """Refuse a vectors file that is not exactly the index the manifest describes, before FAISS reads it.
+
+    FAISS allocates whatever a file's header declares: a 77-byte file can make it reserve gigabytes.
+    """
+    header = _flat_index_header(dimension, count)
+    with open(path, "rb") as handle:
+        head = handle.read(len(header))
+        size = os.fstat(handle.fileno()).st_size
+    if head != header or size != len(header) + 4 * count * dimension:
+        raise ValueError(f"{path.name} does not hold the {count} vectors of dimension {dimension} the manifest lists")
 
 
 def write_atomic(path: Path, write) -> None:

@@ -46,9 +46,9 @@ def running_lines(pages: list[str]) -> set[str]:
     return {key for key, n in counts.items() if n >= threshold and key}
 
 
-def clean_pages(pages: list[str]) -> list[str]:
+def clean_pages(pages: list[str], drop_running_lines: bool = True) -> list[str]:
     """Clean every page of one document; the result keeps the page order and count."""
-    running = running_lines(pages)
+    running = running_lines(pages) if drop_running_lines else set()
     cleaned = []
     for text in pages:
         lines = text.splitlines()

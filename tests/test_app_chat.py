@@ -240,8 +240,8 @@ def test_answer_cut_mid_stream_keeps_the_partial_text_marked_interrupted(app_env
 def test_passages_that_do_not_cover_the_question_are_flagged(app_env, monkeypatch):
     real = rag.retrieval.retriever_for
 
-    def not_covering(collection, k):
-        search = real(collection, k)
+    def not_covering(collection, k, options=None):
+        search = real(collection, k, options)
         return lambda question, query: dataclasses.replace(search(question, query), covered=False)
 
     monkeypatch.setattr(rag.retrieval, "retriever_for", not_covering)

