@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Sets up everything the tests need (Chromium for the browser test, the Python packages) and runs the suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v chromium >/dev/null 2>&1; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+fi
+bash scripts/setup.sh requirements-dev.txt
+exec .venv/bin/python -m pytest "$@"
