@@ -19,9 +19,9 @@ PASSAGE_PREFIX = "passage: "
 # Not a random number: the position-embedding window of the e5 family.
 E5_MAX_TOKENS = 512
 _HUB_PROBE_SECONDS = 2.0
-# A question is a few dozen tokens: one torch thread embeds it about as fast as two on an idle machine, while two
-# threads meet at hundreds of barriers per question and, with another process busy, took 1.5 to 3 s instead of
-# 20 to 40 ms on the 2-core machine (docs/performance.md).
+# A question is a few dozen tokens: on an idle 2-core machine one torch thread embeds it in ~32 ms against ~20-25 ms
+# for two, but two threads meet at hundreds of barriers per question and, with another process busy, took 1.5 to 3 s
+# instead of 17 to 38 ms (docs/performance.md). One thread is the robust choice.
 _QUERY_THREADS = 1
 
 

