@@ -25,13 +25,14 @@ from llm import (
     resolve_model,
 )
 from rag.chain import ask, build_chain
-from rag.collection import Collection, delete_collection, list_collections
 from rag.embeddings import EmbeddingModel, load_embedding_model
 from rag.ingest import FileReport
 from rag.page_image import PageImageError, render_page
 from rag.retrieval import RetrievalOptions, Source, retrieval_options, retriever_for
 from rag.settings import RagSettings, load_settings
 from rag.storage import CollectionError
+from rag.store import KnowledgeBase, delete_collection, list_collections, store_location
+from rag.store import open_collection as open_stored_collection
 from ui.answers import answer_turn, chat_model_for, redacted_traceback
 from ui.export import conversation_markdown, escape_markdown
 from ui.state import ModelChoice, Turn, UploadRecord, history_for
@@ -75,16 +76,14 @@ def search_options(mode: str, rerank_model: str | None, _settings: RagSettings) 
 
 
 @st.cache_resource(show_spinner=False)
-def open_collection(data_dir: str, name: str, _settings: RagSettings) -> Collection:
-    """One Collection per (data dir, name), shared by every session; it is safe for concurrent add and search."""
+def open_collection(location: str, name: str, _settings: RagSettings) -> KnowledgeBase:
+    """One collection per (store, name), shared by every session; it is safe for concurrent add and search."""
     model = embedding_model(_settings.embedding_model)
     try:
-        return Collection.open(
-            Path(data_dir), name, model, chunk_tokens=_settings.chunk_tokens, chunk_overlap=_settings.chunk_overlap
-        )
+        return open_stored_collection(_settings, name, model)
     except CollectionError:
-        # Built with another embedding model: open it with its own (a damaged folder fails again, and says why).
-        return Collection.open(Path(data_dir), name)
+        # Built with another embedding model: open it with its own (a damaged one fails again, and says why).
+        return open_stored_collection(_settings, name)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -96,8 +95,8 @@ def page_png(path: str, stamp: float, page: int, passage: str, _password: str | 
     return buffer.getvalue(), rendered.found
 
 
-def collection_for(settings: RagSettings, name: str) -> Collection:
-    return open_collection(str(settings.data_dir.resolve()), name, settings)
+def collection_for(settings: RagSettings, name: str) -> KnowledgeBase:
+    return open_collection(store_location(settings), name, settings)
 
 
 def flash(tone: str, message: str) -> None:
@@ -126,12 +125,12 @@ def create_collection(settings: RagSettings) -> None:
 
 def remove_collection(settings: RagSettings, name: str) -> None:
     try:
-        delete_collection(settings.data_dir, name)
+        delete_collection(settings, name)
     except Exception:
         logger.exception("Cannot delete collection %s", name)
         flash("error", t("unexpected", action=t("action_delete", name=name)))
         return
-    open_collection.clear(str(settings.data_dir.resolve()), name, settings)
+    open_collection.clear(store_location(settings), name, settings)
     created = st.session_state.setdefault("created_collections", [])
     if name in created:
         created.remove(name)
@@ -139,10 +138,13 @@ def remove_collection(settings: RagSettings, name: str) -> None:
     flash("success", t("collection_deleted", name=name))
 
 
-def collection_picker(settings: RagSettings) -> Collection | None:
-    names = sorted(
-        {*list_collections(settings.data_dir), settings.collection, *st.session_state.get("created_collections", [])}
-    )
+def collection_picker(settings: RagSettings) -> KnowledgeBase | None:
+    try:
+        stored = list_collections(settings)
+    except CollectionError as exc:  # e.g. the Qdrant server is down: say so, and how to fix it
+        st.error(str(exc))
+        return None
+    names = sorted({*stored, settings.collection, *st.session_state.get("created_collections", [])})
     if st.session_state.get("collection") not in names:
         st.session_state["collection"] = settings.collection
     # Switching collections withdraws a delete confirmation given for the previous one.
@@ -179,7 +181,7 @@ def collection_picker(settings: RagSettings) -> Collection | None:
 # --- sidebar: documents -----------------------------------------------------------------------------------------
 
 
-def index_upload(collection: Collection, name: str, data: bytes, password: str | None = None) -> FileReport:
+def index_upload(collection: KnowledgeBase, name: str, data: bytes, password: str | None = None) -> FileReport:
     """Index one uploaded file with a live progress bar; any failure becomes a rejected report."""
     bar = st.progress(0.0, text=t("reading", name=name))
 
@@ -195,7 +197,7 @@ def index_upload(collection: Collection, name: str, data: bytes, password: str |
     return report
 
 
-def password_form(collection: Collection, record: UploadRecord, data: bytes) -> None:
+def password_form(collection: KnowledgeBase, record: UploadRecord, data: bytes) -> None:
     name = record.report.name
     with st.form(key=f"unlock::{name}", border=False):
         password = st.text_input(t("password_label", name=name), type="password", key=f"password::{name}")
@@ -207,7 +209,7 @@ def password_form(collection: Collection, record: UploadRecord, data: bytes) -> 
             st.rerun()
 
 
-def documents_panel(collection: Collection) -> None:
+def documents_panel(collection: KnowledgeBase) -> None:
     st.subheader(t("documents_header"))
     files = (
         st.file_uploader(
@@ -387,7 +389,7 @@ def show_reply(settings: RagSettings, index: int, turn: Turn, replay: bool, stre
 def respond(
     settings: RagSettings,
     llm_settings: LLMSettings,
-    collection: Collection | None,
+    collection: KnowledgeBase | None,
     question: str,
     choice: ModelChoice,
     top_k: int,
@@ -430,7 +432,7 @@ def respond(
 def conversation(
     settings: RagSettings,
     llm_settings: LLMSettings,
-    collection: Collection | None,
+    collection: KnowledgeBase | None,
     choice: ModelChoice,
     top_k: int,
     follow_up: str,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+import zlib
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -89,6 +91,29 @@ def tokenize(text: str, stemming: Stemming = DEFAULT_STEMMING) -> list[str]:
     return [t for w in _WORD.findall(text.lower()) if w not in stop for t in _word_tokens(w, stemming)]
 
 
+def query_words(text: str, stemming: Stemming = DEFAULT_STEMMING) -> list[tuple[str, ...]]:
+    """The searchable words of a text, each as its stems: what "a word the collection knows" is judged on."""
+    stop = _stopwords()
+    return [_word_tokens(w, stemming) for w in _WORD.findall(text.lower()) if w not in stop]
+
+
+def term_id(token: str) -> int:
+    """A token's index in a sparse vector: the same in every process and on every machine (unlike `hash`)."""
+    return zlib.crc32(token.encode("utf-8"))
+
+
+def term_weights(text: str, average_terms: float) -> dict[int, float]:
+    """BM25's term-frequency part of each token of a passage, by `term_id`, in the same Lucene form bm25s uses.
+
+    The inverse-document-frequency part is left to the engine that holds the whole collection (Qdrant's IDF
+    modifier), so adding a document never rewrites the others. `average_terms` is the collection's typical
+    passage length in tokens, fixed when it was created.
+    """
+    tokens = tokenize(text)
+    norm = _K1 * (1 - _B + _B * len(tokens) / max(average_terms, 1.0))
+    return {term: tf / (tf + norm) for term, tf in Counter(term_id(t) for t in tokens).items()}
+
+
 @dataclass(frozen=True)
 class LexicalIndex:
     """BM25 scores of every chunk for a query; rows are the collection's chunk order."""
@@ -124,11 +149,10 @@ class LexicalIndex:
     def known_fraction(self, query: str) -> float:
         """Share of the query's words that occur anywhere in the collection (1.0 for a query with no words)."""
         vocab = self._vocab
-        words = [w for w in _WORD.findall(query.lower()) if w not in _stopwords()]
+        words = query_words(query, self.stemming)
         if not words:
             return 1.0
-        known = sum(any(t in vocab for t in tokenize(w, self.stemming)) for w in words)
-        return known / len(words)
+        return sum(any(t in vocab for t in stems) for stems in words) / len(words)
 
     def top(self, query: str, n: int) -> list[tuple[int, float]]:
         """Up to `n` (row, score) pairs with a positive score, best first."""

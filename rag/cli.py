@@ -11,7 +11,6 @@ from pathlib import Path
 from tqdm import tqdm
 
 from rag.chain import ask, build_chain
-from rag.collection import Collection, delete_collection, list_collections
 from rag.embeddings import EmbeddingModelError
 from rag.evaluation import comparison_table, evaluate, load_questions, parse_configuration
 from rag.ingest import FileReport, ingest_paths
@@ -19,6 +18,7 @@ from rag.rerank import RerankerError
 from rag.retrieval import RetrievalOptions, SearchResult, retrieval_options, retriever_for
 from rag.settings import RagSettings, load_settings
 from rag.storage import CollectionError
+from rag.store import KnowledgeBase, delete_collection, list_collections, open_collection
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -76,14 +76,8 @@ def _settings(args: argparse.Namespace) -> RagSettings:
     return RagSettings(**{**settings.__dict__, **overrides})
 
 
-def _open(settings: RagSettings) -> Collection:
-    collection = Collection.open(
-        settings.data_dir,
-        settings.collection,
-        new_model_id=settings.embedding_model,
-        chunk_tokens=settings.chunk_tokens,
-        chunk_overlap=settings.chunk_overlap,
-    )
+def _open(settings: RagSettings) -> KnowledgeBase:
+    collection = open_collection(settings, settings.collection)
     if collection.embedding.notice:
         print(f"Notice: {collection.embedding.notice}", file=sys.stderr)
     return collection
@@ -127,7 +121,7 @@ def _read_history(path: Path | None) -> list[dict]:
     return history
 
 
-def _searcher(collection: Collection, k: int, options: RetrievalOptions):
+def _searcher(collection: KnowledgeBase, k: int, options: RetrievalOptions):
     chain = build_chain(retriever_for(collection, k, options), llm=None, follow_up="concat")
 
     def run(question: str, history: list[dict]) -> SearchResult:
@@ -198,8 +192,7 @@ def _cmd_eval(args: argparse.Namespace, settings: RagSettings) -> int:
 
 
 def _cmd_list(args: argparse.Namespace, settings: RagSettings) -> int:
-    folder = settings.data_dir / settings.collection
-    if not (folder / "manifest.json").exists():
+    if settings.collection not in list_collections(settings):
         print(f"Collection '{settings.collection}' is empty.")
         return 0
     collection = _open(settings)
@@ -221,10 +214,10 @@ def _cmd_remove(args: argparse.Namespace, settings: RagSettings) -> int:
 
 def _cmd_collections(args: argparse.Namespace, settings: RagSettings) -> int:
     if args.delete:
-        delete_collection(settings.data_dir, args.delete)
+        delete_collection(settings, args.delete)
         print(f"Deleted collection '{args.delete}'.")
         return 0
-    for name in list_collections(settings.data_dir):
+    for name in list_collections(settings):
         print(name)
     return 0
 

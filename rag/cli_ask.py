@@ -8,12 +8,12 @@ import sys
 from pathlib import Path
 
 from rag.chain import ask, build_chain
-from rag.collection import Collection
 from rag.retrieval import retrieval_options, retriever_for
 from rag.settings import RagSettings
+from rag.store import KnowledgeBase
 
 
-def run_ask(args: argparse.Namespace, settings: RagSettings, collection: Collection) -> int:
+def run_ask(args: argparse.Namespace, settings: RagSettings, collection: KnowledgeBase) -> int:
     """Stream an answer; exit 1 when no model could be built or the answer failed before any token."""
     try:
         from llm import LLMError, build_chat_model, explain_error, load_llm_settings

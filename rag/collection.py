@@ -83,6 +83,38 @@ def _read_state(folder: Path, manifest: Manifest) -> _State:
     return _state(manifest, vectors, chunks, lexical)
 
 
+def embed_chunks(
+    embedding: EmbeddingModel,
+    chunks: list[Chunk],
+    known: Callable[[str], np.ndarray | None],
+    progress: Progress | None = None,
+) -> tuple[np.ndarray, int]:
+    """Vectors for `chunks`, and how many passages were embedded: a passage `known(chunk.key)` already has a vector
+    for, or one repeated in `chunks`, is not embedded again."""
+    vectors = np.zeros((len(chunks), embedding.dimension), dtype=np.float32)
+    todo: dict[str, list[int]] = {}
+    for i, chunk in enumerate(chunks):
+        vector = known(chunk.key)
+        if vector is not None:
+            vectors[i] = vector
+        else:
+            todo.setdefault(chunk.key, []).append(i)
+    # Passages of similar length in one batch: less padding (sentence-transformers sorts only within a call).
+    pending = sorted(todo.values(), key=lambda rows: len(chunks[rows[0]].text))
+    done = 0
+    if progress:
+        progress(0, len(pending))
+    for start in range(0, len(pending), _EMBED_BATCH):
+        batch = pending[start : start + _EMBED_BATCH]
+        embedded = np.asarray(embedding.embed_passages([chunks[rows[0]].text for rows in batch]), np.float32)
+        for rows, vector in zip(batch, embedded, strict=True):
+            vectors[rows] = vector
+        done += len(batch)
+        if progress:
+            progress(done, len(pending))
+    return vectors, len(pending)
+
+
 def list_collections(data_dir: Path) -> list[str]:
     """Names of the collections under `data_dir`."""
     if not data_dir.is_dir():
@@ -186,7 +218,11 @@ class Collection:
         if current is not None:
             return AddResult("unchanged", current, 0)
         chunks = self.chunk_document(document)
-        vectors, embedded = self._embed(chunks, progress)
+        state = self._state
+        rows = {c.key: i for i, c in enumerate(state.chunks)}
+        vectors, embedded = embed_chunks(
+            self.embedding, chunks, lambda key: state.vectors[rows[key]] if key in rows else None, progress
+        )
         info = DocumentInfo(
             name=document.name,
             sha256=document.sha256,
@@ -249,32 +285,6 @@ class Collection:
             known = state.lexical.known_fraction(query) if lexical else 1.0
             ranked.append(QueryRanking(query, weight, dense, found, known))
         return Rankings(state.chunks, ranked)
-
-    def _embed(self, chunks: list[Chunk], progress: Progress | None) -> tuple[np.ndarray, int]:
-        """Vectors for `chunks`; passages already in the collection or repeated in the document are embedded once."""
-        state = self._state
-        known = {c.key: i for i, c in enumerate(state.chunks)}
-        vectors = np.zeros((len(chunks), state.manifest.dimension), dtype=np.float32)
-        todo: dict[str, list[int]] = {}
-        for i, chunk in enumerate(chunks):
-            if chunk.key in known:
-                vectors[i] = state.vectors[known[chunk.key]]
-            else:
-                todo.setdefault(chunk.key, []).append(i)
-        # Passages of similar length in one batch: less padding (sentence-transformers sorts only within a call).
-        pending = sorted(todo.values(), key=lambda rows: len(chunks[rows[0]].text))
-        done = 0
-        if progress:
-            progress(0, len(pending))
-        for start in range(0, len(pending), _EMBED_BATCH):
-            batch = pending[start : start + _EMBED_BATCH]
-            embedded = np.asarray(self.embedding.embed_passages([chunks[rows[0]].text for rows in batch]), np.float32)
-            for rows, vector in zip(batch, embedded, strict=True):
-                vectors[rows] = vector
-            done += len(batch)
-            if progress:
-                progress(done, len(pending))
-        return vectors, len(pending)
 
     @contextmanager
     def _mutation(self) -> Iterator[_State]:

@@ -6,9 +6,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.collection import Collection, Progress
+from rag.collection import Progress
 from rag.pdf import MB, DocumentError, load_pdf, read_source, sha256_of
 from rag.settings import load_settings
+from rag.store import KnowledgeBase
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
 
 
 def ingest_file(
-    collection: Collection,
+    collection: KnowledgeBase,
     source: Path | bytes,
     name: str | None = None,
     password: str | None = None,
@@ -87,7 +88,7 @@ def ingest_file(
 
 
 def ingest_paths(
-    collection: Collection,
+    collection: KnowledgeBase,
     paths: Iterable[Path | str],
     password: str | None = None,
     on_file: Callable[[Path], Progress | None] | None = None,

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 
 from langchain_core.messages import BaseMessage, HumanMessage
 
-from rag.collection import Collection, Hit
+from rag.collection import Hit
 from rag.coverage import CoverageSignals, is_covered, signals
 from rag.hybrid import fuse
 from rag.settings import RagSettings, RetrievalMode
+from rag.store import KnowledgeBase
 
 if TYPE_CHECKING:
     from rag.rerank import Reranker
@@ -109,7 +110,7 @@ def sources_from_hits(hits: list[Hit]) -> list[Source]:
 
 
 def search(
-    collection: Collection, question: str, search_query: str, k: int, options: RetrievalOptions | None = None
+    collection: KnowledgeBase, question: str, search_query: str, k: int, options: RetrievalOptions | None = None
 ) -> SearchResult:
     """Top-k passages for `search_query`, reported against the question as the user asked it.
 
@@ -138,7 +139,7 @@ def search(
 
 
 def retriever_for(
-    collection: Collection, k: int, options: RetrievalOptions | None = None
+    collection: KnowledgeBase, k: int, options: RetrievalOptions | None = None
 ) -> Callable[[str, str], SearchResult]:
     """The chain's retrieval step over one collection."""
     return lambda question, search_query: search(collection, question, search_query, k, options)

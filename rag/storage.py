@@ -67,30 +67,30 @@ class Manifest:
             manifest = cls(documents=docs, **raw)
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
             raise CollectionError(f"{where} is not a valid Conversa manifest ({_short(exc)}); {_REBUILD}") from exc
-        problem = _manifest_problem(manifest)
+        problem = manifest_problem(manifest)
         if problem:
             raise CollectionError(f"{where} {problem}; {_REBUILD}")
         return manifest
 
 
-def _is_count(value: object, minimum: int = 0) -> TypeGuard[int]:
+def is_count(value: object, minimum: int = 0) -> TypeGuard[int]:
     # JSON gives no type guarantees, and bool is an int to Python.
     return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
 
 
-def _manifest_problem(m: Manifest) -> str | None:
+def manifest_problem(m: Manifest) -> str | None:
     """What is wrong with the values of a parsed manifest, or None."""
-    if not (_is_count(m.format_version) and m.format_version == FORMAT_VERSION):
+    if not (is_count(m.format_version) and m.format_version == FORMAT_VERSION):
         return f"has format version {m.format_version!r}, which this version of Conversa cannot read"
-    if not (_is_count(m.dimension, 1) and m.dimension <= _MAX_DIMENSION):
+    if not (is_count(m.dimension, 1) and m.dimension <= _MAX_DIMENSION):
         return "declares an impossible vector dimension"
-    if not _is_count(m.generation):
+    if not is_count(m.generation):
         return "declares an invalid generation"
-    if not (isinstance(m.embedding_model, str) and _is_count(m.chunk_tokens, 1) and _is_count(m.chunk_overlap)):
+    if not (isinstance(m.embedding_model, str) and is_count(m.chunk_tokens, 1) and is_count(m.chunk_overlap)):
         return "declares an invalid embedding model or chunk size"
     for d in m.documents:
         strings = isinstance(d.name, str) and isinstance(d.sha256, str) and isinstance(d.added_at, str)
-        if not (strings and _is_count(d.pages) and _is_count(d.chunks)):
+        if not (strings and is_count(d.pages) and is_count(d.chunks)):
             return f"lists a document with invalid values ({_short(d.name)!r})"
     return None
 
@@ -146,7 +146,7 @@ def read_generation(folder: Path, manifest: Manifest) -> tuple[np.ndarray, list[
         raw_chunks = json.loads((folder / chunks_name).read_text(encoding="utf-8"))
         if not isinstance(raw_chunks, list):
             raise ValueError(f"{chunks_name} does not hold a list of chunks")
-        chunks = [_chunk(c) for c in raw_chunks]
+        chunks = [chunk_from_record(c) for c in raw_chunks]
     except (OSError, RuntimeError, ValueError, TypeError, KeyError, MemoryError) as exc:
         raise CollectionError(f"The collection in {folder} cannot be read ({_short(exc)}); {_REBUILD}") from exc
     if index.d != manifest.dimension or index.metric_type != faiss.METRIC_INNER_PRODUCT:
@@ -174,11 +174,12 @@ def read_latest_generation(folder: Path, manifest: Manifest) -> tuple[Manifest, 
     return manifest, *read_generation(folder, manifest)
 
 
-def _chunk(record: object) -> Chunk:
+def chunk_from_record(record: object) -> Chunk:
+    """A chunk from its stored form ({"doc", "page", "text", "label"}), checked: stored data is not trusted."""
     if not isinstance(record, dict):
         raise ValueError("a chunk record is not an object")
     doc, page, text, label = record.get("doc"), record.get("page"), record.get("text"), record.get("label")
-    if not (isinstance(doc, str) and isinstance(text, str) and _is_count(page, 1)):
+    if not (isinstance(doc, str) and isinstance(text, str) and is_count(page, 1)):
         raise ValueError("a chunk record has invalid values")
     if label is not None and not isinstance(label, str):
         raise ValueError("a chunk record has an invalid page label")

@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Literal
 
-from rag.collection import Collection, Progress
+from rag.collection import Progress
 from rag.ingest import FileReport, ingest_file
+from rag.store import KnowledgeBase
 from ui.strings import counted, text
 
 Tone = Literal["success", "info", "warning", "error"]
 
 
 def ingest_uploads(
-    collection: Collection,
+    collection: KnowledgeBase,
     files: Iterable[tuple[str, bytes]],
     progress_for: Callable[[str], Progress | None] = lambda name: None,
     passwords: dict[str, str] | None = None,

@@ -1,0 +1,418 @@
+"""A collection kept in Qdrant (a server, a cluster, or Qdrant's embedded local mode): what a team shares.
+
+One Qdrant collection `conversa-<name>` holds three kinds of points:
+- chunks: the e5 vector (named `dense`, dot product over normalised vectors = cosine), the BM25 term weights as a
+  sparse vector (named `bm25`; Qdrant applies the IDF part over the whole collection), and the passage with its
+  file, page and label as payload;
+- documents: one vectorless point per file, its record. Upserting it is what makes the file's chunks searchable,
+  and deleting it hides them, so every search is consistent with the documents listed, across processes;
+- the collection's own settings (embedding model, dimension, chunking) live in the collection's metadata.
+
+The kept PDF copies, for showing cited pages, stay on the machine that ingested them.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.bm25 import indexed_text, query_words, term_id, term_weights, tokenize
+from rag.chunking import Chunk, chunk_document, fit_to_window
+from rag.collection import AddResult, Progress, embed_chunks
+from rag.embeddings import EmbeddingModel, load_embedding_model
+from rag.hybrid import QueryRanking, Rankings
+from rag.pdf import LoadedDocument
+from rag.qdrant_connection import PREFIX, Connection, connect, explained
+from rag.settings import RagSettings
+from rag.storage import (
+    CollectionError,
+    DocumentInfo,
+    Manifest,
+    check_name,
+    chunk_from_record,
+    is_count,
+    write_atomic,
+)
+
+_DENSE, _LEXICAL = "dense", "bm25"
+_FORMAT = 1
+# Point ids derive from content, so re-adding a file after a crash overwrites its half-written chunks.
+_IDS = uuid.UUID("5d0c3f0e-8d8a-4a52-9a0e-2f6c1b7d9e41")
+_UPSERT_BATCH = 128
+_SCROLL_PAGE = 1024
+_CHUNK_FIELDS = ["doc", "page", "text", "label"]
+
+
+@dataclass(frozen=True)
+class _Config:
+    """How the collection was built, kept in the Qdrant collection's metadata."""
+
+    embedding_model: str
+    dimension: int
+    chunk_tokens: int
+    chunk_overlap: int
+    average_terms: float
+
+    def to_metadata(self) -> dict[str, object]:
+        return {"conversa_format": _FORMAT, **self.__dict__}
+
+    @classmethod
+    def from_metadata(cls, metadata: dict[str, Any] | None, where: str) -> _Config:
+        metadata = metadata or {}
+        if metadata.get("conversa_format") != _FORMAT:
+            raise CollectionError(
+                f"The Qdrant collection {where} was not created by this version of Conversa; delete it or choose "
+                "another collection name."
+            )
+        model, dim = metadata.get("embedding_model"), metadata.get("dimension")
+        size, overlap = metadata.get("chunk_tokens"), metadata.get("chunk_overlap")
+        terms = metadata.get("average_terms")
+        if not (isinstance(model, str) and is_count(dim, 1) and is_count(size, 1) and is_count(overlap)):
+            raise CollectionError(f"The Qdrant collection {where} has damaged settings; delete it and ingest again.")
+        if not (isinstance(terms, int | float) and terms > 0):
+            raise CollectionError(f"The Qdrant collection {where} has damaged settings; delete it and ingest again.")
+        return cls(model, dim, size, overlap, float(terms))
+
+
+def _document(payload: dict[str, Any] | None) -> DocumentInfo:
+    """A document record from Qdrant, checked: a shared server's data is not trusted blindly."""
+    p = payload or {}
+    name, sha256, added_at, pages, chunks = (p.get(k) for k in ("name", "sha256", "added_at", "pages", "chunks"))
+    if not (isinstance(name, str) and isinstance(sha256, str) and isinstance(added_at, str)):
+        raise CollectionError("A document record in Qdrant has invalid values; delete the collection and ingest again.")
+    if not (is_count(pages) and is_count(chunks)):
+        raise CollectionError("A document record in Qdrant has invalid values; delete the collection and ingest again.")
+    return DocumentInfo(name, sha256, pages, chunks, added_at)
+
+
+def _chunk_id(sha256: str, index: int) -> str:
+    return str(uuid.uuid5(_IDS, f"chunk:{sha256}:{index}"))
+
+
+def _record_id(sha256: str) -> str:
+    return str(uuid.uuid5(_IDS, f"document:{sha256}"))
+
+
+def _kind(kind: str) -> Any:
+    from qdrant_client import models
+
+    return models.FieldCondition(key="kind", match=models.MatchValue(value=kind))
+
+
+def _chunks_of(shas: list[str]) -> Any:
+    from qdrant_client import models
+
+    return models.Filter(must=[_kind("chunk"), models.FieldCondition(key="sha256", match=models.MatchAny(any=shas))])
+
+
+class QdrantCollection:
+    """One knowledge base in Qdrant; the same operations as the FAISS `Collection`."""
+
+    def __init__(
+        self, connection: Connection, name: str, embedding: EmbeddingModel, config: _Config, files: Path
+    ) -> None:
+        self.embedding = embedding
+        self._connection = connection
+        self._name = name
+        self._qname = PREFIX + name
+        self._config = config
+        self._files = files
+        self._write_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, settings: RagSettings, name: str, embedding: EmbeddingModel | None = None) -> QdrantCollection:
+        """Open the collection, or start a new one (created in Qdrant by its first document).
+
+        Raises:
+            CollectionError: Qdrant is unreachable or refuses, the collection is not Conversa's or is damaged, or
+                `embedding` is not the collection's model.
+        """
+        connection = connect(settings)
+        qname = PREFIX + check_name(name)
+        with explained(connection):
+            client = connection.client
+            exists = client.collection_exists(qname)
+            metadata = client.get_collection(qname).config.metadata if exists else None
+        files = settings.data_dir / ".qdrant-files" / name
+        if not exists:
+            embedding = embedding or load_embedding_model(settings.embedding_model)
+            size, overlap = fit_to_window(settings.chunk_tokens, settings.chunk_overlap, embedding.max_tokens)
+            # The typical passage length BM25 normalises by is set from the first document (see `_create`).
+            config = _Config(embedding.model_id, embedding.dimension, size, overlap, average_terms=1.0)
+            return cls(connection, name, embedding, config, files)
+        config = _Config.from_metadata(metadata, qname)
+        if embedding is None:
+            embedding = load_embedding_model(config.embedding_model, allow_fallback=False)
+        elif embedding.model_id != config.embedding_model or embedding.dimension != config.dimension:
+            raise CollectionError(
+                f"Collection {name!r} was built with the embedding model {config.embedding_model}; it cannot be "
+                f"searched with {embedding.model_id}. Open it with its own model, or re-ingest into a new collection."
+            )
+        return cls(connection, name, embedding, config, files)
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def manifest(self) -> Manifest:
+        c = self._config
+        return Manifest(c.embedding_model, c.dimension, c.chunk_tokens, c.chunk_overlap, documents=self.documents())
+
+    def _exists(self) -> bool:
+        return bool(self._connection.client.collection_exists(self._qname))
+
+    def _scroll(self, selector: Any, payload: Any = True, vectors: Any = False) -> Iterator[Any]:
+        offset = None
+        while True:
+            records, offset = self._connection.client.scroll(
+                self._qname,
+                scroll_filter=selector,
+                limit=_SCROLL_PAGE,
+                offset=offset,
+                with_payload=payload,
+                with_vectors=vectors,
+            )
+            yield from records
+            if offset is None:
+                return
+
+    def documents(self) -> list[DocumentInfo]:
+        from qdrant_client import models
+
+        with explained(self._connection):
+            if not self._exists():
+                return []
+            records = list(self._scroll(models.Filter(must=[_kind("document")])))
+        return sorted((_document(r.payload) for r in records), key=lambda d: (d.added_at, d.name))
+
+    def chunk_count(self) -> int:
+        return sum(d.chunks for d in self.documents())
+
+    def has(self, sha256: str) -> bool:
+        return any(d.sha256 == sha256 for d in self.documents())
+
+    def chunk_document(self, document: LoadedDocument) -> list[Chunk]:
+        c = self._config
+        return chunk_document(document, self.embedding.count_tokens, c.chunk_tokens, c.chunk_overlap)
+
+    def file_path(self, name: str) -> Path | None:
+        doc = next((d for d in self.documents() if d.name == name), None)
+        path = self._files / f"{doc.sha256}.pdf" if doc else None
+        return path if path is not None and path.is_file() else None
+
+    def add(self, document: LoadedDocument, progress: Progress | None = None, data: bytes | None = None) -> AddResult:
+        """Index a document; an unchanged one is skipped, a changed one (same name) replaces its old chunks, and
+        only its passages that changed are embedded again."""
+        docs = self.documents()
+        current = next((d for d in docs if d.sha256 == document.sha256), None)
+        if current is not None:
+            return AddResult("unchanged", current, 0)
+        chunks = self.chunk_document(document)
+        known = self._vectors_of([d.sha256 for d in docs if d.name == document.name])
+        vectors, embedded = embed_chunks(self.embedding, chunks, known.get, progress)
+        info = DocumentInfo(
+            name=document.name,
+            sha256=document.sha256,
+            pages=document.page_count,
+            chunks=len(chunks),
+            added_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+        with self._write_lock:
+            docs = self.documents()
+            if any(d.sha256 == document.sha256 for d in docs):
+                return AddResult("unchanged", info, 0)
+            old = [d for d in docs if d.name == document.name]
+            if data is not None:
+                self._files.mkdir(parents=True, exist_ok=True)
+                write_atomic(self._files / f"{document.sha256}.pdf", lambda tmp: Path(tmp).write_bytes(data))
+            with explained(self._connection):
+                self._create(chunks)
+                self._upsert_chunks(document.sha256, chunks, vectors)
+                self._commit(info, old)
+                self._delete_chunks([d.sha256 for d in old])
+            self._drop_files(old)
+        return AddResult("replaced" if old else "added", info, embedded)
+
+    def remove(self, name: str) -> bool:
+        """Drop a document by file name; False when the collection does not hold it."""
+        from qdrant_client import models
+
+        with self._write_lock:
+            gone = [d for d in self.documents() if d.name == name]
+            if not gone:
+                return False
+            with explained(self._connection):
+                # Deleting the records is the commit: from here on no search returns the chunks.
+                ids: list[int | str | uuid.UUID] = [_record_id(d.sha256) for d in gone]
+                self._connection.client.delete(self._qname, models.PointIdsList(points=ids), wait=True)
+                self._delete_chunks([d.sha256 for d in gone])
+            self._drop_files(gone)
+        return True
+
+    def rank(self, queries: list[tuple[str, float]], n: int, lexical: bool = True) -> Rankings:
+        """Dense (and BM25, when `lexical`) top-`n` chunks of each (query, weight), among the documents listed when
+        the search began."""
+        from qdrant_client import models
+
+        shas = [d.sha256 for d in self.documents()]
+        chunks: list[Chunk] = []
+        rows: dict[str, int] = {}
+
+        def row(point: Any) -> int:
+            key = str(point.id)
+            if key not in rows:
+                rows[key] = len(chunks)
+                chunks.append(chunk_from_record(point.payload))
+            return rows[key]
+
+        ranked = []
+        with explained(self._connection):
+            for query, weight in queries:
+                dense: list[tuple[int, float]] = []
+                found: list[tuple[int, float]] = []
+                if shas and n > 0:
+                    points = self._connection.client.query_points(
+                        self._qname,
+                        query=self.embedding.embed_query(query),
+                        using=_DENSE,
+                        query_filter=_chunks_of(shas),
+                        limit=n,
+                        with_payload=_CHUNK_FIELDS,
+                    ).points
+                    dense = [(row(p), float(p.score)) for p in points]
+                words = query_words(query) if lexical else []
+                terms = sorted({term_id(t) for stems in words for t in stems})
+                if shas and n > 0 and terms:
+                    points = self._connection.client.query_points(
+                        self._qname,
+                        query=models.SparseVector(indices=terms, values=[1.0] * len(terms)),
+                        using=_LEXICAL,
+                        query_filter=_chunks_of(shas),
+                        limit=n,
+                        with_payload=_CHUNK_FIELDS,
+                    ).points
+                    found = [(row(p), float(p.score)) for p in points if p.score > 0]
+                known = self._known_fraction(words, shas) if lexical else 1.0
+                ranked.append(QueryRanking(query, weight, dense, found, known))
+        return Rankings(chunks, ranked)
+
+    def _known_fraction(self, words: list[tuple[str, ...]], shas: list[str]) -> float:
+        """Share of the query's words that occur in any listed document (as `LexicalIndex.known_fraction`)."""
+        from qdrant_client import models
+
+        if not words:
+            return 1.0
+        if not shas:
+            return 0.0
+        known = 0
+        for stems in words:
+            has_word = models.FieldCondition(key="terms", match=models.MatchAny(any=[term_id(t) for t in stems]))
+            selector = models.Filter(must=[*_chunks_of(shas).must, has_word])
+            known += self._connection.client.count(self._qname, count_filter=selector, exact=False).count > 0
+        return known / len(words)
+
+    def _vectors_of(self, shas: list[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of these documents' chunks, by passage hash: what a changed file can reuse."""
+        if not shas:
+            return {}
+        with explained(self._connection):
+            records = self._scroll(_chunks_of(shas), payload=["text"], vectors=[_DENSE])
+            return {
+                Chunk("", 1, str((r.payload or {}).get("text", ""))).key: np.asarray(r.vector[_DENSE], np.float32)
+                for r in records
+                if isinstance(r.vector, dict) and _DENSE in r.vector
+            }
+
+    def _create(self, chunks: list[Chunk]) -> None:
+        """Create the Qdrant collection on its first document, which also sets the passage length BM25 uses."""
+        from qdrant_client import models
+        from qdrant_client.http.exceptions import UnexpectedResponse
+
+        if self._exists():
+            self._reload_config()
+            return
+        lengths = [len(tokenize(indexed_text(c))) for c in chunks]
+        config = _Config(
+            self._config.embedding_model,
+            self._config.dimension,
+            self._config.chunk_tokens,
+            self._config.chunk_overlap,
+            average_terms=max(1.0, sum(lengths) / max(len(lengths), 1)),
+        )
+        client = self._connection.client
+        try:
+            client.create_collection(
+                self._qname,
+                vectors_config={_DENSE: models.VectorParams(size=config.dimension, distance=models.Distance.DOT)},
+                sparse_vectors_config={_LEXICAL: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+                metadata=config.to_metadata(),
+            )
+        except (ValueError, UnexpectedResponse):  # created meanwhile by another writer (local mode: ValueError)
+            if not self._exists():
+                raise
+        if not self._connection.local:  # local mode has no payload indexes (and warns about each)
+            for field, schema in (("kind", "keyword"), ("sha256", "keyword"), ("terms", "integer")):
+                client.create_payload_index(self._qname, field, field_schema=schema)
+        self._reload_config()
+
+    def _reload_config(self) -> None:
+        """The settings stored in Qdrant, which another writer may have created the collection with."""
+        config = _Config.from_metadata(self._connection.client.get_collection(self._qname).config.metadata, self._qname)
+        if (config.embedding_model, config.dimension) != (self.embedding.model_id, self.embedding.dimension):
+            raise CollectionError(
+                f"Collection {self._name!r} was just created with the embedding model {config.embedding_model}; "
+                "open it again to use it with that model."
+            )
+        self._config = config
+
+    def _upsert_chunks(self, sha256: str, chunks: list[Chunk], vectors: np.ndarray) -> None:
+        from qdrant_client import models
+
+        average = self._config.average_terms
+        points = []
+        for i, (chunk, vector) in enumerate(zip(chunks, vectors, strict=True)):
+            weights = term_weights(indexed_text(chunk), average)
+            payload = {
+                "kind": "chunk",
+                "sha256": sha256,
+                "doc": chunk.doc,
+                "page": chunk.page,
+                "text": chunk.text,
+                "label": chunk.page_label,
+                "terms": sorted(weights),
+            }
+            sparse = models.SparseVector(indices=list(weights), values=list(weights.values()))
+            vector_by_name = {_DENSE: vector.tolist(), _LEXICAL: sparse}
+            points.append(models.PointStruct(id=_chunk_id(sha256, i), vector=vector_by_name, payload=payload))
+        for start in range(0, len(points), _UPSERT_BATCH):
+            self._connection.client.upsert(self._qname, points[start : start + _UPSERT_BATCH], wait=True)
+
+    def _commit(self, info: DocumentInfo, old: list[DocumentInfo]) -> None:
+        """Make the new document's chunks searchable and the replaced ones' not, in one request."""
+        from qdrant_client import models
+
+        payload = {"kind": "document", **info.__dict__}
+        record = models.PointStruct(id=_record_id(info.sha256), vector={}, payload=payload)
+        operations: list[Any] = [models.UpsertOperation(upsert=models.PointsList(points=[record]))]
+        if old:
+            ids: list[int | str | uuid.UUID] = [_record_id(d.sha256) for d in old]
+            operations.append(models.DeleteOperation(delete=models.PointIdsList(points=ids)))
+        self._connection.client.batch_update_points(self._qname, operations, wait=True)
+
+    def _delete_chunks(self, shas: list[str]) -> None:
+        from qdrant_client import models
+
+        if shas:
+            self._connection.client.delete(self._qname, models.FilterSelector(filter=_chunks_of(shas)), wait=True)
+
+    def _drop_files(self, docs: list[DocumentInfo]) -> None:
+        for doc in docs:
+            (self._files / f"{doc.sha256}.pdf").unlink(missing_ok=True)

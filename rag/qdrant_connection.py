@@ -1,0 +1,122 @@
+"""Connections to Qdrant: one client per server (or local folder) per process, and its errors in plain words."""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from rag.settings import RagSettings
+from rag.storage import CollectionError, check_name
+
+PREFIX = "conversa-"
+"""Conversa's collections are the Qdrant collections named with this prefix."""
+_TIMEOUT_S = 30
+
+
+@dataclass(frozen=True)
+class Connection:
+    """A client and how to use it: local mode is one process's folder and not thread-safe, a server is both."""
+
+    client: Any
+    where: str
+    guard: AbstractContextManager
+    local: bool
+
+
+_connections: dict[tuple[str, str, str], Connection] = {}
+_connections_lock = threading.Lock()
+
+
+def safe_url(url: str) -> str:
+    """The URL without credentials, for messages."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    return f"{parts.scheme}://{host}{f':{parts.port}' if parts.port else ''}{parts.path}" if parts.scheme else url
+
+
+def local_path(settings: RagSettings) -> str:
+    """Where Qdrant's embedded local mode keeps its data: beside the FAISS collections, in a folder no collection
+    name can take (names cannot start with a dot)."""
+    return str((settings.data_dir / ".qdrant").resolve())
+
+
+def connect(settings: RagSettings) -> Connection:
+    """One client per server (or local folder) per process: local mode allows a single client per folder."""
+    url = settings.qdrant_url
+    folder = "" if url else local_path(settings)
+    key = (url, settings.qdrant_api_key, folder)
+    with _connections_lock:
+        if key not in _connections:
+            try:
+                from qdrant_client import QdrantClient
+            except ImportError as exc:
+                raise CollectionError(
+                    "CONVERSA_VECTOR_STORE=qdrant needs the qdrant-client package: pip install -r requirements.txt."
+                ) from exc
+            if url:
+                # No version probe on construction: it would be a second, unexplained wait on an unreachable server.
+                client = QdrantClient(
+                    url=url, api_key=settings.qdrant_api_key or None, timeout=_TIMEOUT_S, check_compatibility=False
+                )
+                _connections[key] = Connection(client, safe_url(url), nullcontext(), local=False)
+            else:
+                Path(folder).mkdir(parents=True, exist_ok=True)
+                try:
+                    client = QdrantClient(path=folder)
+                except RuntimeError as exc:  # its folder lock, held by another process
+                    raise CollectionError(
+                        f"The local Qdrant store in {folder} is in use by another process. To share collections "
+                        "between processes, run a Qdrant server (for example `docker run -p 6333:6333 "
+                        "qdrant/qdrant`) and set QDRANT_URL."
+                    ) from exc
+                _connections[key] = Connection(client, folder, threading.RLock(), local=True)
+            # Closed before the interpreter tears down the modules its own finaliser needs.
+            atexit.register(client.close)
+        return _connections[key]
+
+
+@contextmanager
+def explained(connection: Connection) -> Iterator[None]:
+    """Qdrant's errors as one sentence that says what to do."""
+    from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
+
+    try:
+        with connection.guard:
+            yield
+    except UnexpectedResponse as exc:
+        if exc.status_code in (401, 403):
+            raise CollectionError(
+                f"Qdrant at {connection.where} refused the request ({exc.status_code}): check QDRANT_API_KEY."
+            ) from exc
+        raise CollectionError(
+            f"Qdrant at {connection.where} answered {exc.status_code} {exc.reason_phrase}; check the server's log."
+        ) from exc
+    except (ResponseHandlingException, OSError) as exc:
+        raise CollectionError(
+            f"Qdrant is not reachable at {connection.where}: start it (for example `docker run -p 6333:6333 "
+            "qdrant/qdrant`), check QDRANT_URL, or set CONVERSA_VECTOR_STORE=faiss."
+        ) from exc
+
+
+def list_qdrant_collections(settings: RagSettings) -> list[str]:
+    """Names of Conversa's collections on the Qdrant server (or in the local store)."""
+    connection = connect(settings)
+    with explained(connection):
+        names = [c.name for c in connection.client.get_collections().collections]
+    return sorted(n[len(PREFIX) :] for n in names if n.startswith(PREFIX))
+
+
+def delete_qdrant_collection(settings: RagSettings, name: str) -> None:
+    connection = connect(settings)
+    qname = PREFIX + check_name(name)
+    with explained(connection):
+        if connection.client.collection_exists(qname):
+            connection.client.delete_collection(qname)
+    shutil.rmtree(settings.data_dir / ".qdrant-files" / name, ignore_errors=True)

