@@ -125,6 +125,7 @@ class QdrantCollection:
         self._config = config
         self._files = files
         self._write_lock = threading.Lock()
+        self._vocabulary: dict[str, frozenset[int]] = {}
 
     @classmethod
     def open(cls, settings: RagSettings, name: str, embedding: EmbeddingModel | None = None) -> QdrantCollection:
@@ -190,7 +191,8 @@ class QdrantCollection:
         with explained(self._connection):
             if not self._exists():
                 return []
-            records = list(self._scroll(models.Filter(must=[_kind("document")])))
+            without_terms = models.PayloadSelectorExclude(exclude=["terms"])
+            records = list(self._scroll(models.Filter(must=[_kind("document")]), payload=without_terms))
         return sorted((_document(r.payload) for r in records), key=lambda d: (d.added_at, d.name))
 
     def chunk_count(self) -> int:
@@ -225,21 +227,29 @@ class QdrantCollection:
             chunks=len(chunks),
             added_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
+        status = self.add_embedded(info, chunks, vectors, data)
+        return AddResult(status, info, embedded if status != "unchanged" else 0)
+
+    def add_embedded(
+        self, info: DocumentInfo, chunks: list[Chunk], vectors: np.ndarray, data: bytes | None = None
+    ) -> str:
+        """Store a document whose chunks are already embedded with this collection's model (by `add`, or copied
+        from another store); returns `added`, `replaced` or `unchanged`."""
         with self._write_lock:
             docs = self.documents()
-            if any(d.sha256 == document.sha256 for d in docs):
-                return AddResult("unchanged", info, 0)
-            old = [d for d in docs if d.name == document.name]
+            if any(d.sha256 == info.sha256 for d in docs):
+                return "unchanged"
+            old = [d for d in docs if d.name == info.name]
             if data is not None:
                 self._files.mkdir(parents=True, exist_ok=True)
-                write_atomic(self._files / f"{document.sha256}.pdf", lambda tmp: Path(tmp).write_bytes(data))
+                write_atomic(self._files / f"{info.sha256}.pdf", lambda tmp: Path(tmp).write_bytes(data))
             with explained(self._connection):
                 self._create(chunks)
-                self._upsert_chunks(document.sha256, chunks, vectors)
-                self._commit(info, old)
+                terms = self._upsert_chunks(info.sha256, chunks, vectors)
+                self._commit(info, old, terms)
                 self._delete_chunks([d.sha256 for d in old])
             self._drop_files(old)
-        return AddResult("replaced" if old else "added", info, embedded)
+        return "replaced" if old else "added"
 
     def remove(self, name: str) -> bool:
         """Drop a document by file name; False when the collection does not hold it."""
@@ -306,18 +316,25 @@ class QdrantCollection:
 
     def _known_fraction(self, words: list[tuple[str, ...]], shas: list[str]) -> float:
         """Share of the query's words that occur in any listed document (as `LexicalIndex.known_fraction`)."""
-        from qdrant_client import models
-
         if not words:
             return 1.0
-        if not shas:
-            return 0.0
-        known = 0
-        for stems in words:
-            has_word = models.FieldCondition(key="terms", match=models.MatchAny(any=[term_id(t) for t in stems]))
-            selector = models.Filter(must=[*_chunks_of(shas).must, has_word])
-            known += self._connection.client.count(self._qname, count_filter=selector, exact=False).count > 0
+        vocabularies = self._vocabularies(shas)
+        known = sum(any(term_id(t) in v for t in stems for v in vocabularies) for stems in words)
         return known / len(words)
+
+    def _vocabularies(self, shas: list[str]) -> list[frozenset[int]]:
+        """The term ids of each document, read from its record once: a record never changes under its hash."""
+        missing = [sha for sha in shas if sha not in self._vocabulary]
+        if missing:
+            records = self._connection.client.retrieve(
+                self._qname, ids=[_record_id(sha) for sha in missing], with_payload=["sha256", "terms"]
+            )
+            for record in records:
+                payload = record.payload or {}
+                terms = payload.get("terms")
+                if isinstance(terms, list):
+                    self._vocabulary[str(payload.get("sha256"))] = frozenset(t for t in terms if isinstance(t, int))
+        return [self._vocabulary[sha] for sha in shas if sha in self._vocabulary]
 
     def _vectors_of(self, shas: list[str]) -> dict[str, np.ndarray]:
         """The stored vectors of these documents' chunks, by passage hash: what a changed file can reuse."""
@@ -359,7 +376,7 @@ class QdrantCollection:
             if not self._exists():
                 raise
         if not self._connection.local:  # local mode has no payload indexes (and warns about each)
-            for field, schema in (("kind", "keyword"), ("sha256", "keyword"), ("terms", "integer")):
+            for field, schema in (("kind", "keyword"), ("sha256", "keyword")):
                 client.create_payload_index(self._qname, field, field_schema=schema)
         self._reload_config()
 
@@ -373,13 +390,16 @@ class QdrantCollection:
             )
         self._config = config
 
-    def _upsert_chunks(self, sha256: str, chunks: list[Chunk], vectors: np.ndarray) -> None:
+    def _upsert_chunks(self, sha256: str, chunks: list[Chunk], vectors: np.ndarray) -> set[int]:
+        """Write a document's chunks (not yet searchable: see `_commit`); returns the term ids they contain."""
         from qdrant_client import models
 
         average = self._config.average_terms
         points = []
+        terms: set[int] = set()
         for i, (chunk, vector) in enumerate(zip(chunks, vectors, strict=True)):
             weights = term_weights(indexed_text(chunk), average)
+            terms.update(weights)
             payload = {
                 "kind": "chunk",
                 "sha256": sha256,
@@ -387,19 +407,20 @@ class QdrantCollection:
                 "page": chunk.page,
                 "text": chunk.text,
                 "label": chunk.page_label,
-                "terms": sorted(weights),
             }
             sparse = models.SparseVector(indices=list(weights), values=list(weights.values()))
             vector_by_name = {_DENSE: vector.tolist(), _LEXICAL: sparse}
             points.append(models.PointStruct(id=_chunk_id(sha256, i), vector=vector_by_name, payload=payload))
         for start in range(0, len(points), _UPSERT_BATCH):
             self._connection.client.upsert(self._qname, points[start : start + _UPSERT_BATCH], wait=True)
+        return terms
 
-    def _commit(self, info: DocumentInfo, old: list[DocumentInfo]) -> None:
-        """Make the new document's chunks searchable and the replaced ones' not, in one request."""
+    def _commit(self, info: DocumentInfo, old: list[DocumentInfo], terms: set[int]) -> None:
+        """Make the new document's chunks searchable and the replaced ones' not, in one request. The record also
+        holds the document's vocabulary, which tells how many of a question's words the collection knows."""
         from qdrant_client import models
 
-        payload = {"kind": "document", **info.__dict__}
+        payload = {"kind": "document", **info.__dict__, "terms": sorted(terms)}
         record = models.PointStruct(id=_record_id(info.sha256), vector={}, payload=payload)
         operations: list[Any] = [models.UpsertOperation(upsert=models.PointsList(points=[record]))]
         if old:
