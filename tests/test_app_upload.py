@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.llm_servers import isolate_llm_env
+from tests.llm_servers import closed_port_url, isolate_llm_env
 from tests.pdfs import make_pdf
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -92,3 +92,24 @@ def test_an_encrypted_pdf_asks_for_its_password_and_then_indexes(corpus: Path):
     run(at.toggle(key="page_1_1").set_value(True))
     (image,) = at.chat_message[-1].expander[0].get("image")
     assert image.captions[0] == "cofre.pdf, página 1: o trecho citado está destacado"
+
+
+def test_on_the_qdrant_store_uploads_index_and_answers_cite_them(corpus: Path, monkeypatch, isolated_data_dir: Path):
+    monkeypatch.setenv("CONVERSA_VECTOR_STORE", "qdrant")
+    at = run(AppTest.from_file(str(APP), default_timeout=120))
+
+    run(at.file_uploader(key="uploader").set_value([pdf(PDF, (corpus / PDF).read_bytes())]))
+    assert sidebar_lines(at, "success") == [f"{PDF}: indexado (5 páginas, 10 trechos)"]
+    run(at.chat_input(key="question").set_value("O que acontece durante um loop de decodificação?"))
+    reply = at.chat_message[-1]
+    assert reply.status[0].label == "Busca concluída: 5 trechos"
+    assert [e.label.split(", p. ")[0] for e in reply.expander] == [f"[{i}] {PDF}" for i in range(1, 6)]
+    assert (isolated_data_dir / ".qdrant").is_dir() and not (isolated_data_dir / "default").exists()
+
+
+def test_an_unreachable_qdrant_server_is_one_sentence_in_the_sidebar(monkeypatch):
+    url = closed_port_url()
+    monkeypatch.setenv("CONVERSA_VECTOR_STORE", "qdrant")
+    monkeypatch.setenv("QDRANT_URL", url)
+    at = run(AppTest.from_file(str(APP), default_timeout=60))
+    assert any(f"Qdrant is not reachable at {url}" in line for line in sidebar_lines(at, "error"))

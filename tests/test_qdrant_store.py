@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import http.server
-import socket
 import subprocess
 import sys
 import threading
@@ -23,6 +22,7 @@ from rag.qdrant_collection import QdrantCollection
 from rag.retrieval import RetrievalOptions, search
 from rag.settings import RagSettings, load_settings
 from rag.storage import CollectionError
+from tests.llm_servers import closed_port_url
 from tests.pdfs import make_pdf
 
 pytest.importorskip("qdrant_client")
@@ -40,12 +40,6 @@ PLANTED_KEY = "qdrant-key-planted-0a1b2c3d"
 def _settings(data_dir: Path, **changes: object) -> RagSettings:
     base = RagSettings(data_dir=data_dir, vector_store="qdrant", chunk_tokens=64, chunk_overlap=8)
     return replace(base, **changes)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_qdrant_ranks_like_the_faiss_collection(isolated_data_dir, e5):
@@ -75,9 +69,10 @@ def test_documents_are_added_replaced_by_hash_and_removed(isolated_data_dir, e5)
     settings = _settings(isolated_data_dir)
     collection = store.open_collection(settings, "kb", e5)
     assert collection.documents() == [] and collection.chunk_count() == 0
-    first = collection.add(load_pdf(make_pdf(PAGES[:3]), name="notas.pdf"), data=make_pdf(PAGES[:3]))
+    original = make_pdf(PAGES[:3])
+    first = collection.add(load_pdf(original, name="notas.pdf"), data=original)
     assert (first.status, first.embedded) == ("added", 3)
-    assert collection.add(load_pdf(make_pdf(PAGES[:3]), name="notas.pdf")).status == "unchanged"
+    assert collection.add(load_pdf(original, name="notas.pdf")).status == "unchanged"
     assert collection.file_path("notas.pdf") is not None
 
     # A changed file replaces its old chunks; the unchanged passages are not embedded again.
@@ -165,7 +160,7 @@ def test_a_qdrant_collection_not_made_by_conversa_is_refused(isolated_data_dir, 
 
 
 def test_an_unreachable_server_says_what_to_do_without_the_key(isolated_data_dir, e5):
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = closed_port_url()
     settings = _settings(isolated_data_dir, qdrant_url=url, qdrant_api_key=PLANTED_KEY)
     with pytest.raises(CollectionError) as caught:
         store.open_collection(settings, "kb", e5)
