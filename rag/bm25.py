@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+import zipfile
 import zlib
 from collections import Counter
 from dataclasses import dataclass
@@ -195,6 +196,7 @@ class LexicalIndex:
         import bm25s
 
         try:
+            _check_stored(path)
             with np.load(path, allow_pickle=False) as stored:
                 header = json.loads(stored["header"].tobytes().decode("utf-8"))
                 data, indices, indptr = stored["data"], stored["indices"], stored["indptr"]
@@ -204,7 +206,7 @@ class LexicalIndex:
             if header.get("size") != size or not _consistent(vocab, data, indices, indptr, size):
                 raise LexicalIndexError(f"{path.name} does not match the collection's {size} chunks")
             k1, b = float(header["k1"]), float(header["b"])
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, zipfile.BadZipFile) as exc:
             raise LexicalIndexError(f"{path.name} cannot be read ({exc})") from exc
         if not vocab:
             return cls(None, size, stemming)
@@ -214,6 +216,15 @@ class LexicalIndex:
         retriever.unique_token_ids_set = set(vocab.values())
         retriever.nonoccurrence_array = None
         return cls(retriever, size, stemming)
+
+
+def _check_stored(path: Path) -> None:
+    """Refuse an archive whose arrays are compressed: `save` never compresses, and a crafted file could hold a few
+    kilobytes that inflate to gigabytes when read."""
+    with zipfile.ZipFile(path) as archive:
+        members = archive.infolist()
+    if any(m.compress_type != zipfile.ZIP_STORED or m.file_size > m.compress_size for m in members):
+        raise LexicalIndexError(f"{path.name} holds compressed arrays, which Conversa does not write")
 
 
 def _consistent(vocab: object, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, size: int) -> bool:

@@ -205,9 +205,14 @@ class Collection:
         files.mkdir(parents=True, exist_ok=True)
         write_atomic(files / f"{sha256}.pdf", lambda tmp: Path(tmp).write_bytes(data))
 
-    def _drop_files(self, docs: list[DocumentInfo]) -> None:
-        for doc in docs:
-            (self.folder / "files" / f"{doc.sha256}.pdf").unlink(missing_ok=True)
+    def _sweep_files(self, docs: list[DocumentInfo]) -> None:
+        """Drop kept PDFs no listed document points to (replaced or removed ones, and copies a crashed writer
+        kept before its commit), and its temporary files. Runs under the folder lock: no other writer is active."""
+        files = self.folder / "files"
+        listed = {f"{d.sha256}.pdf" for d in docs}
+        for path in files.iterdir() if files.is_dir() else ():
+            if path.name not in listed and path.name.endswith((".pdf", ".tmp")):
+                path.unlink(missing_ok=True)
 
     def add(self, document: LoadedDocument, progress: Progress | None = None, data: bytes | None = None) -> AddResult:
         """Index a document; an unchanged one is skipped, a changed one (same name) replaces its old chunks.
@@ -241,9 +246,7 @@ class Collection:
             self._commit(
                 state, docs, np.vstack([state.vectors[keep], vectors]), [state.chunks[i] for i in keep] + chunks
             )
-            self._drop_files(old)
-            replaced = bool(old)
-        return AddResult("replaced" if replaced else "added", info, embedded)
+        return AddResult("replaced" if old else "added", info, embedded)
 
     def remove(self, name: str) -> bool:
         """Drop a document by file name; False when the collection does not hold it."""
@@ -254,7 +257,6 @@ class Collection:
             keep = [i for i, c in enumerate(state.chunks) if c.doc != name]
             docs = [d for d in state.manifest.documents if d.name != name]
             self._commit(state, docs, state.vectors[keep], [state.chunks[i] for i in keep])
-            self._drop_files(gone)
         return True
 
     def search_vector(self, query: np.ndarray, k: int) -> list[Hit]:
@@ -306,4 +308,5 @@ class Collection:
         write_atomic(lexical_file(self.folder, manifest.generation), lambda tmp: lexical.save(Path(tmp)))
         write_generation(self.folder, manifest, vectors, chunks)
         remove_stale_lexical_files(self.folder, manifest.generation)
+        self._sweep_files(docs)
         self._state = _state(manifest, vectors, chunks, lexical)

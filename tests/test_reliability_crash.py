@@ -133,6 +133,9 @@ def test_an_ingest_killed_at_any_point_leaves_the_old_or_new_state_and_a_second_
             assert check_whole(Collection.open(data_dir, "crash", hash_embedding_model()), order) == order
             leftovers = [p.name for p in (data_dir / "crash").iterdir() if p.name.endswith(".tmp")]
             assert not leftovers, f"temporary files survived the next commit: {leftovers}"
+            kept = sorted(p.name for p in (data_dir / "crash" / "files").iterdir())
+            listed = sorted(f"{d.sha256}.pdf" for d in collection.documents())
+            assert kept == listed, "kept PDF copies do not match the documents listed after the next commit"
         assert len(outcomes) >= 4
         assert outcomes.count("killed") >= len(outcomes) // 2, outcomes
     finally:

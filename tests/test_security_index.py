@@ -17,6 +17,7 @@ import faiss
 import numpy as np
 import pytest
 
+from rag.bm25 import LexicalIndex, LexicalIndexError
 from rag.collection import Collection
 from rag.ingest import ingest_file
 from rag.storage import CollectionError
@@ -183,6 +184,25 @@ def test_a_pickle_planted_in_the_bm25_file_is_not_loaded_and_the_collection_stil
     collection = Collection.open(folder.parent, folder.name, hash_embedding_model())
 
     assert not marker.exists()
+    assert collection.search("FAISS", 1)[0].chunk.doc == "b.pdf"
+
+
+def test_a_deflate_bomb_in_the_bm25_file_is_refused_unread_and_the_collection_still_searches(good: Path):
+    bombs: list[Path] = []
+
+    def plant(folder: Path) -> None:
+        bombs.append(folder / f"bm25-{generation(folder)}.npz")
+        with zipfile.ZipFile(bombs[0], "w", zipfile.ZIP_DEFLATED) as archive:
+            with archive.open("data.npy", "w", force_zip64=True) as member:
+                for _ in range(100):
+                    member.write(bytes(1 << 20))
+
+    folder = tampered(good, plant)
+    assert bombs[0].stat().st_size < 1_000_000  # 100 MiB of zeros once inflated
+
+    with pytest.raises(LexicalIndexError, match="compressed arrays"):
+        LexicalIndex.load(bombs[0], 2)
+    collection = Collection.open(folder.parent, folder.name, hash_embedding_model())
     assert collection.search("FAISS", 1)[0].chunk.doc == "b.pdf"
 
 
