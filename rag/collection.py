@@ -20,9 +20,9 @@ from rag.hybrid import QueryRanking, Rankings
 from rag.pdf import LoadedDocument
 from rag.storage import (
     MANIFEST,
-    CollectionError,
     DocumentInfo,
     Manifest,
+    check_model,
     check_name,
     folder_lock,
     read_latest_generation,
@@ -163,11 +163,7 @@ class Collection:
             return cls(folder, embedding, _state(manifest, np.zeros((0, embedding.dimension), np.float32), []))
         if embedding is None:
             embedding = load_embedding_model(manifest.embedding_model, allow_fallback=False)
-        elif embedding.model_id != manifest.embedding_model or embedding.dimension != manifest.dimension:
-            raise CollectionError(
-                f"Collection {name!r} was built with the embedding model {manifest.embedding_model}; it cannot be "
-                f"searched with {embedding.model_id}. Open it with its own model, or re-ingest into a new collection."
-            )
+        check_model(name, manifest.embedding_model, manifest.dimension, embedding.model_id, embedding.dimension)
         return cls(folder, embedding, _read_state(folder, manifest))
 
     @property

@@ -35,6 +35,7 @@ from rag.storage import (
     CollectionError,
     DocumentInfo,
     Manifest,
+    check_model,
     check_name,
     chunk_from_record,
     is_count,
@@ -151,11 +152,7 @@ class QdrantCollection:
         config = _Config.from_metadata(metadata, qname)
         if embedding is None:
             embedding = load_embedding_model(config.embedding_model, allow_fallback=False)
-        elif embedding.model_id != config.embedding_model or embedding.dimension != config.dimension:
-            raise CollectionError(
-                f"Collection {name!r} was built with the embedding model {config.embedding_model}; it cannot be "
-                f"searched with {embedding.model_id}. Open it with its own model, or re-ingest into a new collection."
-            )
+        check_model(name, config.embedding_model, config.dimension, embedding.model_id, embedding.dimension)
         return cls(connection, name, embedding, config, files)
 
     @property

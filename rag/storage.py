@@ -33,6 +33,16 @@ class CollectionError(Exception):
     """A collection that cannot be opened or used as asked; the message says how to fix it."""
 
 
+def check_model(name: str, built_with: str, dimension: int, embedding_model: str, embedding_dimension: int) -> None:
+    """Refuse to search a collection with another embedding model than the one it was built with: its vectors
+    would be compared with vectors from another space, and the results would be silently wrong."""
+    if (embedding_model, embedding_dimension) != (built_with, dimension):
+        raise CollectionError(
+            f"Collection {name!r} was built with the embedding model {built_with}; it cannot be searched with "
+            f"{embedding_model}. Open it with its own model, or re-ingest into a new collection."
+        )
+
+
 @dataclass
 class DocumentInfo:
     """What a collection knows of one document."""
