@@ -3,9 +3,10 @@
     python bench/qdrant_parity.py --data-dir DATA [--collection default] QA.jsonl [QA2.jsonl ...]
 
 Copies a FAISS collection (built by `python -m rag ingest`) into Qdrant's embedded local mode in a temporary
-folder, reusing its vectors (nothing is embedded again), then runs each question set through both with the default
-retrieval, as `python -m rag eval` does, and prints one comparison table per set. Query embeddings are computed
-once and shared, so the latency columns compare the stores, not the embedding model.
+folder (as `python -m rag copy-to-qdrant` does, but without touching DATA), reusing its vectors (nothing is
+embedded again), then runs each question set through both with the default retrieval, as `python -m rag eval`
+does, and prints one comparison table per set. Query embeddings are computed once and shared, so the latency
+columns compare the stores, not the embedding model.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import numpy as np  # noqa: E402
 from langchain_core.embeddings import Embeddings  # noqa: E402
 
 from rag.collection import Collection  # noqa: E402
@@ -51,10 +51,8 @@ class CachedQueries(Embeddings):
 def copy_to_qdrant(source: Collection, settings: RagSettings) -> QdrantCollection:
     """The documents of `source`, with their chunks and vectors, in a new Qdrant collection of the same name."""
     target = QdrantCollection.open(settings, source.name, source.embedding)
-    state = source._state
-    for doc in source.documents():
-        rows = [i for i, c in enumerate(state.chunks) if c.doc == doc.name]
-        target.add_embedded(doc, [state.chunks[i] for i in rows], np.asarray(state.vectors[rows], np.float32))
+    for doc, chunks, vectors, _ in source.exported():
+        target.add_embedded(doc, chunks, vectors)
     return target
 
 

@@ -1,4 +1,4 @@
-"""Command line: `python -m rag ingest|search|ask|eval|list|remove|collections`."""
+"""Command line: `python -m rag ingest|search|ask|eval|list|remove|collections|copy-to-qdrant`."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from tqdm import tqdm
@@ -14,11 +15,12 @@ from rag.chain import ask, build_chain
 from rag.embeddings import EmbeddingModelError
 from rag.evaluation import comparison_table, evaluate, load_questions, parse_configuration
 from rag.ingest import FileReport, ingest_paths
+from rag.qdrant_connection import local_path, safe_url
 from rag.rerank import RerankerError
 from rag.retrieval import RetrievalOptions, SearchResult, retrieval_options, retriever_for
 from rag.settings import RagSettings, load_settings
 from rag.storage import CollectionError
-from rag.store import KnowledgeBase, delete_collection, list_collections, open_collection
+from rag.store import KnowledgeBase, copy_to_qdrant, delete_collection, list_collections, open_collection
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -61,6 +63,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("list", parents=[common], help="documents in the collection")
     p = sub.add_parser("remove", parents=[common], help="remove a document by file name")
     p.add_argument("doc")
+    sub.add_parser(
+        "copy-to-qdrant",
+        parents=[common],
+        help="copy a FAISS collection into Qdrant (QDRANT_URL, or local mode) without embedding it again",
+    )
     p = sub.add_parser("collections", parents=[common], help="list collections, or delete one")
     p.add_argument("--delete", metavar="NAME")
     return parser
@@ -222,6 +229,15 @@ def _cmd_collections(args: argparse.Namespace, settings: RagSettings) -> int:
     return 0
 
 
+def _cmd_copy_to_qdrant(args: argparse.Namespace, settings: RagSettings) -> int:
+    target = replace(settings, vector_store="qdrant")
+    for doc, status in copy_to_qdrant(target, settings.collection):
+        print(f"{doc}: {status}")
+    where = safe_url(target.qdrant_url) if target.qdrant_url else local_path(target)
+    print(f"Collection '{settings.collection}' copied to Qdrant at {where}; use it with CONVERSA_VECTOR_STORE=qdrant.")
+    return 0
+
+
 _COMMANDS = {
     "ingest": _cmd_ingest,
     "search": _cmd_search,
@@ -230,6 +246,7 @@ _COMMANDS = {
     "list": _cmd_list,
     "remove": _cmd_remove,
     "collections": _cmd_collections,
+    "copy-to-qdrant": _cmd_copy_to_qdrant,
 }
 
 

@@ -255,6 +255,15 @@ class Collection:
             self._commit(state, docs, state.vectors[keep], [state.chunks[i] for i in keep])
         return True
 
+    def exported(self) -> Iterator[tuple[DocumentInfo, list[Chunk], np.ndarray, Path | None]]:
+        """Each document with its chunks, their vectors and its kept PDF (if any), from one snapshot: what another
+        store needs to hold the collection without embedding anything again."""
+        state = self._state
+        for doc in state.manifest.documents:
+            rows = [i for i, c in enumerate(state.chunks) if c.doc == doc.name]
+            kept = self.folder / "files" / f"{doc.sha256}.pdf"
+            yield doc, [state.chunks[i] for i in rows], state.vectors[rows], kept if kept.is_file() else None
+
     def search_vector(self, query: np.ndarray, k: int) -> list[Hit]:
         state = self._state  # one snapshot for the whole search
         if not state.chunks or k <= 0:

