@@ -114,9 +114,10 @@ def _percentile(values: list[float], pct: float) -> float | None:
 
 
 def parse_configuration(name: str, base: RetrievalOptions) -> RetrievalOptions:
-    """Options named like `hybrid+fused`: `dense` or `hybrid`, then `concat` (search the combined follow-up query
-    only), `fused` or `fused:W` (also search the follow-up alone at weight W), `rerank` (with `base`'s reranker).
-    Mode and follow-up handling left out come from `base`; reranking is on only when named.
+    """Options named like `hybrid+fused`: `dense` or `hybrid`, `convex` or `rrf` (how hybrid rankings are fused),
+    then `concat` (search the combined follow-up query only), `fused` or `fused:W` (also search the follow-up alone
+    at weight W), `rerank` (with `base`'s reranker). Parts left out come from `base`; reranking is on only when
+    named.
 
     Raises:
         ValueError: an unknown part, or `rerank` without a configured reranking model.
@@ -125,6 +126,8 @@ def parse_configuration(name: str, base: RetrievalOptions) -> RetrievalOptions:
     for part in filter(None, name.strip().split("+")):
         if part in ("dense", "hybrid"):
             options = replace(options, mode="dense" if part == "dense" else "hybrid")
+        elif part in ("convex", "rrf"):
+            options = replace(options, fusion=part)
         elif part == "concat":
             options = replace(options, follow_up_weight=None)
         elif part == "fused" or part.startswith("fused:"):
@@ -136,8 +139,8 @@ def parse_configuration(name: str, base: RetrievalOptions) -> RetrievalOptions:
             options = replace(options, reranker=base.reranker)
         else:
             raise ValueError(
-                f"Unknown part {part!r} in configuration {name!r}: use dense, hybrid, concat, fused[:W] or rerank, "
-                "joined by '+'."
+                f"Unknown part {part!r} in configuration {name!r}: use dense, hybrid, convex, rrf, concat, "
+                "fused[:W] or rerank, joined by '+'."
             )
     return options
 

@@ -1,14 +1,20 @@
-"""Hybrid retrieval: dense and BM25 rankings of one or more queries, fused by (weighted) reciprocal rank fusion."""
+"""Hybrid retrieval: dense and BM25 rankings of one or more queries, fused by normalised score or by rank."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from rag.chunking import Chunk
 
 # The constant of the original RRF paper (Cormack et al., 2009): it damps the weight of the very first ranks.
 RRF_K = 60
+# The dense ranking's share in convex fusion. Measured (docs/retrieval.md): 0.3 to 0.5 is a plateau on both question
+# sets, and 0.4 is best on each set chosen separately; nothing about individual questions went into it.
+CONVEX_ALPHA = 0.4
+
+Fusion = Literal["convex", "rrf"]
 
 
 @dataclass(frozen=True)
@@ -50,14 +56,46 @@ def reciprocal_rank_fusion(
     return sorted(fused.items(), key=lambda pair: -pair[1])
 
 
-def fuse(rankings: Rankings, lexical: bool) -> list[tuple[int, float]]:
-    """One fused ranking of chunk rows: every query's dense list at the query's weight, and its BM25 list (when
-    `lexical`) at that weight times the share of the query's words the collection contains.
+def _min_max(ranked: list[tuple[int, float]]) -> dict[int, float]:
+    """Scores mapped onto [0, 1] by the list's own minimum and maximum (all 1 when they are equal)."""
+    if not ranked:
+        return {}
+    low, high = min(s for _, s in ranked), max(s for _, s in ranked)
+    return {row: (s - low) / (high - low) if high > low else 1.0 for row, s in ranked}
+
+
+def convex_fusion(rankings: Rankings, alpha: float = CONVEX_ALPHA) -> list[tuple[int, float]]:
+    """Fuse each query's dense and BM25 lists by score: weight * (alpha * cosine + (1 - alpha) * known_fraction *
+    BM25), both min-max normalised within their list, a row missing from a list counting 0 there; summed over
+    queries, best first, ties in order of first appearance.
+
+    Unlike RRF it keeps how far apart the scores are: a passage far ahead in one ranking stays ahead, which is what
+    put the right passage first more often (MRR 0.66 -> 0.77 on the dev set, 0.78 -> 0.85 on the probe set).
+    """
+    fused: dict[int, float] = {}
+    for query in rankings.queries:
+        dense, lexical = _min_max(query.dense), _min_max(query.lexical)
+        share = (1 - alpha) * query.known_fraction
+        for row in dict.fromkeys([*dense, *lexical]):
+            score = alpha * dense.get(row, 0.0) + share * lexical.get(row, 0.0)
+            fused[row] = fused.get(row, 0.0) + query.weight * score
+    return sorted(fused.items(), key=lambda pair: -pair[1])
+
+
+def fuse(rankings: Rankings, lexical: bool, fusion: Fusion = "convex") -> list[tuple[int, float]]:
+    """One ranking of chunk rows from every query's dense list (at the query's weight) and, when `lexical`, its
+    BM25 list at that weight times the share of the query's words the collection contains.
 
     BM25 can only match words the documents use. When many of the question's words are unknown to the collection,
     typically a question asked in another language than the documents', its ranking rests on the few words left
     and deserves less say than the multilingual dense ranking.
+
+    `convex` (the default, measured better) fuses hybrid rankings by normalised score; `rrf` by reciprocal rank.
+    Dense-only rankings of several queries are always fused by reciprocal rank: cosines of different queries are
+    not on one scale.
     """
+    if lexical and fusion == "convex":
+        return convex_fusion(rankings)
     lists: list[list[int]] = []
     weights: list[float] = []
     for query in rankings.queries:

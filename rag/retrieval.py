@@ -10,7 +10,7 @@ from langchain_core.messages import BaseMessage, HumanMessage
 
 from rag.collection import Hit
 from rag.coverage import CoverageSignals, is_covered, signals
-from rag.hybrid import fuse
+from rag.hybrid import Fusion, fuse
 from rag.settings import RagSettings, RetrievalMode
 from rag.store import KnowledgeBase
 
@@ -64,7 +64,9 @@ class RetrievalOptions:
     """How passages are found; the defaults are the measured best (docs/retrieval.md)."""
 
     mode: RetrievalMode = "hybrid"
-    """`hybrid`: dense and BM25 rankings fused by RRF; `dense`: cosine similarity only."""
+    """`hybrid`: dense and BM25 rankings fused; `dense`: cosine similarity only."""
+    fusion: Fusion = "convex"
+    """How hybrid rankings are fused: `convex` (normalised scores, the default) or `rrf` (reciprocal rank)."""
     follow_up_weight: float | None = None
     """When the search query is the no-LLM combination of earlier turns and the follow-up, search the follow-up
     alone too and fuse its rankings at this weight against 1 for the combined query. None (the default, measured
@@ -114,8 +116,9 @@ def search(
 ) -> SearchResult:
     """Top-k passages for `search_query`, reported against the question as the user asked it.
 
-    Scores are what the passages are ordered by: the cosine in dense retrieval of one query, the fused RRF score
-    in hybrid or multi-query retrieval, the cross-encoder's score when reranking.
+    Scores are what the passages are ordered by: the cosine in dense retrieval of one query, the fused score in
+    hybrid or multi-query retrieval (convex: in [0, 1] per unit of query weight; RRF: at most 2/61 per unit), the
+    cross-encoder's score when reranking.
     """
     options = options or RetrievalOptions()
     queries = [(search_query, 1.0)]
@@ -127,7 +130,7 @@ def search(
     if len(queries) == 1 and not lexical:
         order = rankings.queries[0].dense
     else:
-        order = fuse(rankings, lexical)
+        order = fuse(rankings, lexical, options.fusion)
     if options.reranker is not None and order:
         pool = [row for row, _ in order[: max(k, _RERANK_POOL)]]
         scores = options.reranker.score(search_query, [rankings.chunks[row].text for row in pool])

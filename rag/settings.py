@@ -40,7 +40,7 @@ class RagSettings:
     follow_up: FollowUpStrategy = "concat"
     """CONVERSA_FOLLOW_UP: `concat` (no LLM call) or `llm` (rewrite follow-ups with the chat model)."""
     retrieval: RetrievalMode = "hybrid"
-    """CONVERSA_RETRIEVAL: `hybrid` (dense e5 and BM25 fused by reciprocal rank) or `dense` (e5 only)."""
+    """CONVERSA_RETRIEVAL: `hybrid` (dense e5 and BM25 fused by normalised score) or `dense` (e5 only)."""
     rerank_model: str = ""
     """CONVERSA_RERANK_MODEL: a sentence-transformers cross-encoder (hub id or folder) to rerank with; empty: off."""
     max_upload_mb: float = 200
