@@ -35,6 +35,7 @@ from rag.store import KnowledgeBase, delete_collection, list_collections, store_
 from rag.store import open_collection as open_stored_collection
 from ui.answers import answer_turn, chat_model_for, redacted_traceback
 from ui.export import conversation_markdown, escape_markdown
+from ui.messages import localized
 from ui.state import ModelChoice, Turn, UploadRecord, history_for
 from ui.strings import DEFAULT_LANGUAGE, LANGUAGES, PROVIDER_NAMES, counted, text
 from ui.uploads import ingest_uploads, report_line
@@ -48,6 +49,11 @@ PAGE_WIDTH_PX = 1000
 
 def t(key: str, **values: object) -> str:
     return text(key, st.session_state.get("language", DEFAULT_LANGUAGE), **values)
+
+
+def say(value: object) -> str:
+    """A sentence from rag/ or llm/ (or an exception raised with one) in the interface's language."""
+    return localized(value, st.session_state.get("language", DEFAULT_LANGUAGE))
 
 
 def count(number: int, noun: str) -> str:
@@ -112,7 +118,7 @@ def create_collection(settings: RagSettings) -> None:
     try:
         collection_for(settings, name)
     except CollectionError as exc:
-        flash("error", str(exc))
+        flash("error", say(exc))
         return
     except Exception:
         logger.exception("Cannot create collection %s", name)
@@ -142,7 +148,7 @@ def collection_picker(settings: RagSettings) -> KnowledgeBase | None:
     try:
         stored = list_collections(settings)
     except CollectionError as exc:  # e.g. the Qdrant server is down: say so, and how to fix it
-        st.error(str(exc))
+        st.error(say(exc))
         return None
     names = sorted({*stored, settings.collection, *st.session_state.get("created_collections", [])})
     if st.session_state.get("collection") not in names:
@@ -171,7 +177,7 @@ def collection_picker(settings: RagSettings) -> KnowledgeBase | None:
     try:
         return collection_for(settings, name)
     except CollectionError as exc:
-        st.error(str(exc))
+        st.error(say(exc))
     except Exception:
         logger.exception("Cannot open collection %s", name)
         st.error(t("unexpected", action=t("action_collection", name=name)))
@@ -230,7 +236,7 @@ def documents_panel(collection: KnowledgeBase) -> None:
             if record.needs_password:
                 password_form(collection, record, upload.getvalue())
     if collection.embedding.notice:  # e.g. offline: the bundled e5 stands in for the configured model
-        st.caption(f":material/info: {collection.embedding.notice}")
+        st.caption(f":material/info: {say(collection.embedding.notice)}")
     documents = collection.documents()
     if not documents:
         st.caption(t("no_documents_sidebar", name=collection.name))
@@ -295,7 +301,7 @@ def model_panel(settings: RagSettings, llm_settings: LLMSettings) -> tuple[Model
         statuses[probe] = check_provider(provider, llm_settings, api_key, model=model)
     status = statuses[probe]
     icon = ":material/check_circle:" if status.ok else ":material/warning:"
-    st.caption(f"{icon} {status.message}")  # llm/ writes these sentences in Markdown (`ollama serve`)
+    st.caption(f"{icon} {say(status.message)}")  # llm/ writes these sentences in Markdown (`ollama serve`)
     st.button(t("refresh_models"), key="refresh_models", on_click=forget_probes, icon=":material/refresh:")
     temperature = st.slider(t("temperature_label"), 0.0, 1.0, float(llm_settings.temperature), 0.05, key="temperature")
     top_k = st.slider(t("top_k_label"), 1, 15, min(max(settings.top_k, 1), 15), key="top_k")
@@ -345,7 +351,7 @@ def show_page(settings: RagSettings, turn: Turn, source: Source) -> None:
     try:
         png, found = page_png(str(path), path.stat().st_mtime, source.page, source.text, password)
     except PageImageError as exc:
-        st.caption(t("page_unavailable", reason=str(exc)))
+        st.caption(t("page_unavailable", reason=say(exc)))
         return
     caption = "page_caption" if found else "page_caption_not_found"
     st.image(png, caption=t(caption, doc=source.doc, page=source.page), width="stretch", output_format="PNG")
@@ -374,13 +380,13 @@ def show_reply(settings: RagSettings, index: int, turn: Turn, replay: bool, stre
         with st.status(t("found", count=count(len(turn.sources), "passages")), state="complete", expanded=False):
             st.caption(t("searched_for", query=escape_markdown(turn.search_query)))
     if turn.notice:
-        st.info(t("search_only", reason=turn.notice))
+        st.info(t("search_only", reason=say(turn.notice)))
     elif turn.error and not turn.interrupted:
-        st.error(t("answer_failed", error=turn.error))
+        st.error(t("answer_failed", error=say(turn.error)))
     if replay or not streamed:
         st.markdown(turn.content)
     if turn.interrupted:
-        st.warning(t("interrupted", error=turn.error))
+        st.warning(t("interrupted", error=say(turn.error)))
     if turn.covered is False:
         st.warning(t("not_covered"))
     show_sources(settings, index, turn)
@@ -462,14 +468,14 @@ def main() -> None:
     try:
         settings = load_settings()
     except ValueError as exc:
-        st.error(t("settings_error", error=exc))
+        st.error(t("settings_error", error=say(exc)))
         return
     with st.sidebar:
         st.radio(t("language_label"), list(LANGUAGES), format_func=LANGUAGES.get, key="language", horizontal=True)
         try:
             llm_settings = load_llm_settings()
         except LLMError as exc:
-            st.error(t("settings_error", error=exc))
+            st.error(t("settings_error", error=say(exc)))
             llm_settings = LLMSettings()
         collection = collection_picker(settings)
         if collection is not None:

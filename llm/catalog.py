@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from llm.errors import LLMError, ollama_not_running
+from llm.messages import message
 from llm.settings import LLMSettings, Provider, load_llm_settings, parse_provider
 
 # The sidebar calls this on every rerun: a local server answers in milliseconds, so two seconds
@@ -37,11 +38,9 @@ def pulled_models(base_url: str, timeout: float = PROBE_TIMEOUT_S) -> list[Model
     except httpx.ConnectError:
         raise LLMError(ollama_not_running(url)) from None
     except httpx.TimeoutException:
-        raise LLMError(
-            f"Ollama at {url} did not answer within {timeout:g} s: check that it is running (`ollama serve`)."
-        ) from None
+        raise LLMError(message("ollama_timeout", url=url, timeout=timeout)) from None
     except (httpx.HTTPError, ValueError, KeyError, TypeError):
-        raise LLMError(f"The server at {url} does not answer like Ollama: check OLLAMA_BASE_URL in .env.") from None
+        raise LLMError(message("not_ollama", url=url)) from None
 
 
 def is_pulled(model: str, pulled: list[ModelInfo]) -> bool:

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-# How each provider is named in a sentence shown to the user.
-PROVIDER_LABELS = {
-    "ollama": "Ollama",
-    "groq": "Groq",
-    "openai": "OpenAI",
-    "hf": "Hugging Face",
-    "fake": "the fake model",
-}
+from i18n import Message
+from llm.messages import message, provider_label
 
 # Which variable holds each provider's key: the sentence names it so the user knows what to set.
 KEY_VARIABLES = {"groq": "GROQ_API_KEY", "openai": "OPENAI_API_KEY"}
@@ -20,33 +14,33 @@ KEY_VARIABLES = {"groq": "GROQ_API_KEY", "openai": "OPENAI_API_KEY"}
 class LLMError(Exception):
     """A failure the user can act on; str() is one sentence saying what to do, never a key."""
 
-
-def unknown_provider(name: str, valid: Iterable[str]) -> str:
-    return f"Unknown LLM provider {name!r}: choose one of {', '.join(valid)}."
-
-
-def missing_key(provider: str) -> str:
-    label = PROVIDER_LABELS[provider]
-    variable = KEY_VARIABLES[provider]
-    return f"{label} needs {variable}: put it in .env (see .env.example) or paste it in the sidebar."
+    @property
+    def message(self) -> str:
+        """The sentence as raised: an llm.messages Message (which the UI can show in its language) or plain text."""
+        return self.args[0] if len(self.args) == 1 and isinstance(self.args[0], str) else str(self)
 
 
-def missing_package(provider: str, packages: str) -> str:
-    return f"The {provider} provider needs extra packages: run `pip install {packages}`."
+def unknown_provider(name: str, valid: Iterable[str]) -> Message:
+    return message("unknown_provider", name=name, valid=", ".join(valid))
 
 
-def ollama_not_running(url: str) -> str:
-    return f"Ollama is not running at {url}: start it with `ollama serve`."
+def missing_key(provider: str) -> Message:
+    return message("missing_key", label=provider_label(provider), variable=KEY_VARIABLES[provider])
 
 
-def model_not_pulled(model: str, pulled: Iterable[str]) -> str:
+def missing_package(provider: str, packages: str | Message) -> Message:
+    return message("missing_package", provider=provider, packages=packages)
+
+
+def ollama_not_running(url: str) -> Message:
+    return message("ollama_not_running", url=url)
+
+
+def model_not_pulled(model: str, pulled: Iterable[str]) -> Message:
     names = ", ".join(pulled)
-    have = f"pulled: {names}" if names else "nothing is pulled yet"
-    return f"Model {model} is not pulled in Ollama: run `ollama pull {model}` ({have})."
+    have = message("pulled_list", names=names) if names else message("nothing_pulled")
+    return message("model_not_pulled", model=model, have=have)
 
 
-def hf_needs_gpu(model: str) -> str:
-    return (
-        f"Hugging Face model {model} is loaded in 4-bit, which needs a CUDA GPU and none was found: "
-        "use Ollama instead, or set CONVERSA_HF_ALLOW_CPU=1 to run a small model unquantised on the CPU (slow)."
-    )
+def hf_needs_gpu(model: str) -> Message:
+    return message("hf_needs_gpu", model=model)

@@ -6,8 +6,10 @@ import queue
 import re
 from collections.abc import Iterator
 
+from i18n import Message
 from llm.catalog import pulled_models
-from llm.errors import KEY_VARIABLES, PROVIDER_LABELS, LLMError, missing_package, model_not_pulled, ollama_not_running
+from llm.errors import KEY_VARIABLES, LLMError, missing_package, model_not_pulled, ollama_not_running
+from llm.messages import message, provider_label
 from llm.settings import LLMSettings, load_llm_settings
 
 # Exception class names from httpx, openai, groq and ollama, matched by name so that explaining an
@@ -46,12 +48,16 @@ def explain_error(
     except LLMError:
         settings = LLMSettings()
     sentence = _sentence(exc, provider, model, settings)
+    if isinstance(sentence, Message):
+        # Its templates start with a capital (or capitalise their first parameter) and hold no secrets: hiding
+        # keys in its parameters hides them in every language it can be shown in.
+        return sentence.map_text(lambda text: _redact(text, settings))
     return _redact(sentence[:1].upper() + sentence[1:], settings)
 
 
 def _sentence(exc: BaseException, provider: str, model: str | None, settings: LLMSettings) -> str:
     if isinstance(exc, LLMError):
-        return str(exc)
+        return exc.message
     where = _where(provider, settings)
     chain = list(_causes(exc))
     names = {type(e).__name__ for e in chain}
@@ -60,18 +66,15 @@ def _sentence(exc: BaseException, provider: str, model: str | None, settings: LL
 
     if missing := next((e for e in chain if isinstance(e, ImportError)), None):
         module = (getattr(missing, "name", None) or "").split(".")[0]
-        return missing_package(provider, _INSTALL_HINTS.get(module, module or "the provider's package"))
+        return missing_package(provider, _INSTALL_HINTS.get(module, module) or message("provider_package"))
     if provider == "hf" and any(isinstance(e, queue.Empty) for e in chain):
         # langchain-huggingface's streamer waits a minute for a generation thread that died or stalled.
-        return "The Hugging Face model stopped producing text: see the terminal log for why, or pick a smaller model."
+        return message("hf_stalled")
     if names & _TIMEOUTS or any(isinstance(e, TimeoutError) for e in chain):
-        hint = "the model may still be loading, ask again" if provider == "ollama" else "try again"
-        return f"{where} did not answer within {settings.timeout:g} s: {hint}, or raise CONVERSA_LLM_TIMEOUT."
+        hint = message("hint_loading" if provider == "ollama" else "hint_retry")
+        return message("timeout", where=where, timeout=settings.timeout, hint=hint)
     if names & _INTERRUPTED or any(isinstance(e, (ConnectionResetError, BrokenPipeError)) for e in chain):
-        return (
-            f"The connection to {where} was interrupted mid-answer: the text so far is kept; "
-            "check that the server is still running and ask again."
-        )
+        return message("interrupted", where=where)
     if names & _UNREACHABLE or any(isinstance(e, ConnectionError) for e in chain):
         return _unreachable(provider, settings)
     if provider == "ollama" and (status == 404 or _NOT_FOUND_MODEL.search(text)):
@@ -80,12 +83,12 @@ def _sentence(exc: BaseException, provider: str, model: str | None, settings: LL
     if provider == "ollama" and (reported := next((e for e in chain if type(e).__name__ == "ResponseError"), None)):
         # Ollama's own errors ("model requires more system memory than is available") are short,
         # plain and carry no secrets: they say it better than a status code.
-        return f"Ollama reported an error: {_one_line(str(getattr(reported, 'error', reported)))}."
+        return message("ollama_reported", detail=_one_line(str(getattr(reported, "error", reported))))
     if status is not None:
         return _http_sentence(status, text, provider, model, where)
     if "cuda" in text.lower():
         return _cuda_sentence(text, model)
-    return f"{where} failed with {type(exc).__name__}: see the terminal log for details and try again."
+    return message("failed", where=where, error_type=type(exc).__name__)
 
 
 def _pulled_names(settings: LLMSettings) -> list[str]:
@@ -120,52 +123,46 @@ def _causes(exc: BaseException) -> Iterator[BaseException]:
         current = current.__cause__ or current.__context__
 
 
-def _where(provider: str, settings: LLMSettings) -> str:
+def _where(provider: str, settings: LLMSettings) -> Message:
     if provider == "ollama":
-        return f"Ollama at {settings.ollama_base_url}"
+        return message("where.ollama", url=settings.ollama_base_url)
     if provider == "openai" and settings.openai_base_url:
-        return f"the OpenAI-compatible server at {settings.openai_base_url}"
-    return PROVIDER_LABELS.get(provider, f"the {provider} provider")
+        return message("where.compatible", url=settings.openai_base_url)
+    return provider_label(provider)
 
 
 def _unreachable(provider: str, settings: LLMSettings) -> str:
     if provider == "ollama":
         return ollama_not_running(settings.ollama_base_url)
     if provider == "openai" and settings.openai_base_url:
-        return (
-            f"Could not reach the OpenAI-compatible server at {settings.openai_base_url}: "
-            "check that it is running and that OPENAI_BASE_URL is right."
-        )
-    return f"Could not reach {_where(provider, settings)}: check the internet connection and try again."
+        return message("compatible_unreachable", url=settings.openai_base_url)
+    return message("unreachable", where=_where(provider, settings))
 
 
-def _http_sentence(status: int, text: str, provider: str, model: str | None, subject: str) -> str:
+def _http_sentence(status: int, text: str, provider: str, model: str | None, where: Message) -> Message:
     if status in (401, 403):
-        variable = KEY_VARIABLES.get(provider, "the API key")
-        return f"{subject} rejected the API key (HTTP {status}): check {variable} in .env or the key in the sidebar."
+        variable = KEY_VARIABLES.get(provider) or message("the_api_key")
+        return message("key_rejected", where=where, status=status, variable=variable)
     if status == 429 and "quota" in text.lower():
-        return f"{subject} says the account's quota is used up (HTTP 429): check billing, or pick another provider."
+        return message("quota", where=where)
     if status == 429:
-        return f"{subject} rate-limited this request (HTTP 429): wait a minute and ask again, or pick a smaller model."
+        return message("rate_limited", where=where)
     if status == 404:
-        return f"{subject} has no model {model or '(none given)'} (HTTP 404): pick another model in the sidebar."
+        return message("no_such_model", where=where, model=model or message("no_model_given"))
     if status in (400, 413) and re.search(r"context|too long|too many tokens|maximum.*tokens", text, re.I):
-        return (
-            f"The question and its sources are too long for {model or 'the model'}'s context window: "
-            "ask about fewer documents or pick a model with a larger window."
-        )
+        return message("context_too_long", model=model) if model else message("context_too_long_unnamed")
     if status >= 500:
-        return f"{subject} had a server error (HTTP {status}): try again in a moment."
-    return f"{subject} refused the request (HTTP {status}): check the model name and settings, then try again."
+        return message("server_error", where=where, status=status)
+    return message("refused", where=where, status=status)
 
 
-def _cuda_sentence(text: str, model: str | None) -> str:
+def _cuda_sentence(text: str, model: str | None) -> Message:
     lowered = text.lower()
     if "out of memory" in lowered:
-        return f"The GPU ran out of memory running {model or 'the model'}: pick a smaller model or free the GPU."
+        return message("gpu_out_of_memory", model=model) if model else message("gpu_out_of_memory_unnamed")
     if "not compiled with cuda" in lowered or "no cuda gpus" in lowered:
-        return "This PyTorch has no usable CUDA GPU: install a CUDA build of torch, or set CONVERSA_HF_ALLOW_CPU=1."
-    return "CUDA failed while running the model: check the GPU driver (`nvidia-smi`) and try again."
+        return message("no_cuda")
+    return message("cuda_failed")
 
 
 def _one_line(text: str) -> str:

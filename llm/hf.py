@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from llm.errors import LLMError, hf_needs_gpu, missing_package
+from llm.messages import message
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -91,24 +92,14 @@ def _load_uncached(model_id: str, quantised: bool) -> tuple[Any, Any]:
         # float32: bf16 matmuls crawl on CPUs without native bf16, and the opt-in is for small models.
         options = {"dtype": torch.float32}
     if Path(model_id).is_dir() and not (Path(model_id) / "config.json").is_file():
-        raise LLMError(
-            f"Folder {model_id} holds no Hugging Face model (no config.json): point CONVERSA_HF_MODEL at a "
-            "folder written by save_pretrained, or at a hub id."
-        )
+        raise LLMError(message("hf_folder_without_model", model=model_id))
     try:
         tokenizer = _from_local_or_hub(AutoTokenizer, model_id, {})
         model = _from_local_or_hub(AutoModelForCausalLM, model_id, options)
     except OSError:
-        raise LLMError(
-            f"Could not load Hugging Face model {model_id}: it is not a local folder, not in the "
-            "Hugging Face cache, and the hub could not be reached (download it once online, or set "
-            "CONVERSA_HF_MODEL to a local folder)."
-        ) from None
+        raise LLMError(message("hf_cannot_load", model=model_id)) from None
     if tokenizer.chat_template is None:
-        raise LLMError(
-            f"Hugging Face model {model_id} has no chat template: pick an instruct/chat model, such as "
-            "Qwen/Qwen2.5-1.5B-Instruct."
-        )
+        raise LLMError(message("hf_no_chat_template", model=model_id))
     if tokenizer.pad_token is None:
         # Generation pads with this; most chat models leave it unset and reuse end-of-sequence.
         tokenizer.pad_token = tokenizer.eos_token

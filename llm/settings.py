@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 from llm.errors import LLMError, unknown_provider
+from llm.messages import message
 
 Provider = Literal["ollama", "groq", "openai", "hf", "fake"]
 
@@ -118,7 +119,7 @@ def load_llm_settings(env: Mapping[str, str] | None = None) -> LLMSettings:
         try:
             values[spec.name] = spec.metadata["parse"](raw)
         except ValueError:
-            raise LLMError(f"{variable} must be a number, got {raw!r}: fix it in .env or the environment.") from None
+            raise LLMError(message("not_a_number", variable=variable, raw=raw)) from None
     return LLMSettings(**values)
 
 

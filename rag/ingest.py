@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.collection import Progress
+from rag.messages import message
 from rag.pdf import MB, DocumentError, load_pdf, read_source, sha256_of
 from rag.settings import load_settings
 from rag.store import KnowledgeBase
@@ -72,7 +73,10 @@ def ingest_file(
         return FileReport(exc.name, "rejected", reason=exc.reason, code=exc.code)
     except OSError as exc:
         return FileReport(
-            str(name or source), "rejected", reason=f"cannot be read ({exc.strerror}).", code="unreadable"
+            str(name or source),
+            "rejected",
+            reason=message("ingest.unreadable", detail=str(exc.strerror)),
+            code="unreadable",
         )
     sha256 = sha256_of(data)
     existing = next((d for d in collection.documents() if d.sha256 == sha256), None)

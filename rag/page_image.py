@@ -12,6 +12,8 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageDraw
 
+from rag.messages import message
+
 # PDFium is not thread-safe, and Streamlit serves each browser session on its own thread.
 _PDFIUM_LOCK = threading.Lock()
 HIGHLIGHT_FILL = (255, 214, 0, 90)
@@ -152,10 +154,10 @@ def render_page(
         try:
             document = pdfium.PdfDocument(source, password=password)
         except pdfium.PdfiumError as exc:
-            raise PageImageError(f"The PDF cannot be opened to show the page ({exc}).") from None
+            raise PageImageError(message("page.cannot_open", detail=str(exc))) from None
         try:
             if not 1 <= page <= len(document):
-                raise PageImageError(f"The PDF has {len(document)} pages; page {page} does not exist.")
+                raise PageImageError(message("page.no_such_page", pages=len(document), page=page))
             pdf_page = document[page - 1]
             scale = width / max(pdf_page.get_width(), 1.0)
             image = pdf_page.render(scale=scale).to_pil().convert("RGB")

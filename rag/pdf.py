@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
 from pypdf.generic import DictionaryObject
 
+from rag.messages import message
 from rag.text_cleaning import clean_pages
 
 # pypdf logs every recoverable oddity of a damaged file; the user gets one reason per file instead.
@@ -28,12 +29,13 @@ MAX_PAGES = 10_000
 # hundred bytes can keep pypdf busy for hours (one small form drawn thousands of times on every page).
 READ_TIME_LIMIT_S = 120.0
 
+# File signatures of what people drop instead of a PDF, and the message code naming each.
 _SIGNATURES = {
-    b"\x89PNG": "a PNG image",
-    b"\xff\xd8\xff": "a JPEG image",
-    b"GIF8": "a GIF image",
-    b"PK\x03\x04": "a ZIP archive (a Word or other Office file?)",
-    b"{\\rtf": "an RTF document",
+    b"\x89PNG": "pdf.kind.png",
+    b"\xff\xd8\xff": "pdf.kind.jpeg",
+    b"GIF8": "pdf.kind.gif",
+    b"PK\x03\x04": "pdf.kind.zip",
+    b"{\\rtf": "pdf.kind.rtf",
 }
 
 
@@ -58,7 +60,8 @@ class LoadedDocument:
 
 
 class DocumentError(Exception):
-    """A file that cannot be indexed; `reason` is a sentence for the user, `code` a stable identifier."""
+    """A file that cannot be indexed; `reason` is a sentence for the user (a rag.messages Message when raised
+    here), `code` a stable identifier of the kind of failure."""
 
     def __init__(self, name: str, code: str, reason: str) -> None:
         super().__init__(f"{name}: {reason}")
@@ -88,7 +91,7 @@ def read_source(source: Path | str | bytes, name: str | None = None, max_bytes: 
     name = name or path.name
     info = path.stat()
     if not stat.S_ISREG(info.st_mode):
-        raise DocumentError(name, "not_a_file", "is not a regular file.")
+        raise DocumentError(name, "not_a_file", message("pdf.not_a_file"))
     _check_size(name, info.st_size, max_bytes)
     with open(path, "rb") as handle:
         data = handle.read() if max_bytes is None else handle.read(max_bytes + 1)
@@ -101,8 +104,7 @@ def _check_size(name: str, size: int, max_bytes: int | None) -> None:
         raise DocumentError(
             name,
             "too_large",
-            f"is {size / MB:.1f} MB, over the {max_bytes / MB:g} MB limit (CONVERSA_MAX_UPLOAD_MB): "
-            "split it, or raise the limit.",
+            message("pdf.too_large", size_mb=size / MB, limit_mb=max_bytes / MB),
         )
 
 
@@ -137,9 +139,9 @@ def load_pdf(
     try:
         page_count = len(reader.pages)
     except Exception as exc:  # pypdf raises many types for a broken page tree
-        raise DocumentError(name, "corrupt", f"is damaged and its pages cannot be read ({_short(exc)}).") from exc
+        raise DocumentError(name, "corrupt", message("pdf.pages_unreadable", detail=_short(exc))) from exc
     if page_count == 0:
-        raise DocumentError(name, "no_text", "has no pages.")
+        raise DocumentError(name, "no_text", message("pdf.no_pages"))
     _check_page_count(name, page_count, max_pages)
     labels = _page_labels(reader, page_count)
     raw: list[str] = []
@@ -154,12 +156,11 @@ def load_pdf(
             raise DocumentError(
                 name,
                 "too_slow",
-                f"took more than {time_limit:g} s to read and was stopped at page {index + 1} of {page_count}: it "
-                "may be damaged or built to be slow. Print it to a new PDF, or split it, and add it again.",
+                message("pdf.too_slow", limit_s=time_limit, page=index + 1, pages=page_count),
             ) from None
         except Exception as exc:  # one broken page must not cost the others
             raw.append("")
-            warnings.append(f"page {index + 1} could not be read ({_short(exc)})")
+            warnings.append(message("pdf.page_unreadable", page=index + 1, detail=_short(exc)))
     texts = clean_pages(raw)
     scanned = not any(texts) and _has_images(reader)
     if not any(texts) and not scanned:
@@ -168,12 +169,10 @@ def load_pdf(
     pages = [Page(number=i + 1, text=text, label=labels[i] if labels else None) for i, text in enumerate(texts) if text]
     if not pages:
         if warnings and len(warnings) == page_count:
-            raise DocumentError(name, "corrupt", "is damaged: no page could be read.")
+            raise DocumentError(name, "corrupt", message("pdf.no_page_readable"))
         if scanned:
-            raise DocumentError(
-                name, "no_text_layer", "has no text layer (it looks scanned): run OCR on it first, then add it again."
-            )
-        raise DocumentError(name, "no_text", "contains no text (its pages are blank).")
+            raise DocumentError(name, "no_text_layer", message("pdf.no_text_layer"))
+        raise DocumentError(name, "no_text", message("pdf.blank"))
     return LoadedDocument(name=name, sha256=sha256_of(data), page_count=page_count, pages=pages, warnings=warnings)
 
 
@@ -201,26 +200,22 @@ def _declared_page_count(reader: PdfReader) -> int | None:
 
 def _check_page_count(name: str, count: int | None, max_pages: int) -> None:
     if count is not None and count > max_pages:
-        raise DocumentError(
-            name, "too_many_pages", f"has {count:,} pages, more than the {max_pages:,} Conversa reads: split it first."
-        )
+        raise DocumentError(name, "too_many_pages", message("pdf.too_many_pages", count=count, limit=max_pages))
 
 
 def _open(name: str, data: bytes, password: str | None) -> PdfReader:
     if not data:
-        raise DocumentError(name, "empty_file", "is an empty file (0 bytes).")
+        raise DocumentError(name, "empty_file", message("pdf.empty"))
     if b"%PDF-" not in data[:1024]:
-        kind = next((what for sig, what in _SIGNATURES.items() if data.startswith(sig)), None)
-        reason = f"is not a PDF (it is {kind})." if kind else "is not a PDF (no PDF header)."
+        kind = next((code for sig, code in _SIGNATURES.items() if data.startswith(sig)), None)
+        reason = message("pdf.not_pdf", kind=message(kind)) if kind else message("pdf.no_pdf_header")
         raise DocumentError(name, "not_pdf", reason)
     try:
         reader = PdfReader(io.BytesIO(data))
     except DependencyError as exc:
-        raise DocumentError(name, "encrypted", f"uses encryption this installation cannot open ({exc}).") from exc
+        raise DocumentError(name, "encrypted", message("pdf.encryption_unsupported", detail=str(exc))) from exc
     except Exception as exc:
-        raise DocumentError(
-            name, "corrupt", f"is damaged or incomplete (truncated?) and cannot be read ({_short(exc)})."
-        ) from exc
+        raise DocumentError(name, "corrupt", message("pdf.truncated", detail=_short(exc))) from exc
     if reader.is_encrypted:
         _decrypt(name, reader, password)
     return reader
@@ -232,13 +227,11 @@ def _decrypt(name: str, reader: PdfReader, password: str | None) -> None:
         if reader.decrypt("") and not _still_locked(reader):
             return
         if password is None:
-            raise DocumentError(name, "encrypted", "is password-protected: give its password to index it.")
+            raise DocumentError(name, "encrypted", message("pdf.password_needed"))
         if not reader.decrypt(password) or _still_locked(reader):
-            raise DocumentError(name, "wrong_password", "is password-protected and the password given is wrong.")
+            raise DocumentError(name, "wrong_password", message("pdf.wrong_password"))
     except DependencyError as exc:
-        raise DocumentError(
-            name, "encrypted", "uses AES encryption: install `cryptography` (pypdf[crypto]) to open it."
-        ) from exc
+        raise DocumentError(name, "encrypted", message("pdf.needs_cryptography")) from exc
 
 
 def _still_locked(reader: PdfReader) -> bool:

@@ -10,6 +10,8 @@ from typing import Literal, get_args
 
 from dotenv import dotenv_values
 
+from rag.messages import message
+
 FollowUpStrategy = Literal["llm", "concat"]
 RetrievalMode = Literal["hybrid", "dense"]
 EmbeddingPrecision = Literal["auto", "fp32", "bf16", "int8"]
@@ -72,17 +74,17 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv_path: Path | None
     defaults = RagSettings()
     follow_up = env.get("CONVERSA_FOLLOW_UP", defaults.follow_up)
     if follow_up not in ("llm", "concat"):
-        raise ValueError(f"CONVERSA_FOLLOW_UP must be `llm` or `concat`, not {follow_up!r}.")
+        raise ValueError(message("settings.follow_up", value=follow_up))
     retrieval = env.get("CONVERSA_RETRIEVAL") or defaults.retrieval
     if retrieval not in get_args(RetrievalMode):
-        raise ValueError(f"CONVERSA_RETRIEVAL must be `hybrid` or `dense`, not {retrieval!r}.")
+        raise ValueError(message("settings.retrieval", value=retrieval))
     precision = env.get("CONVERSA_EMBEDDING_PRECISION") or defaults.embedding_precision
     if precision not in get_args(EmbeddingPrecision):
         choices = ", ".join(f"`{p}`" for p in get_args(EmbeddingPrecision))
-        raise ValueError(f"CONVERSA_EMBEDDING_PRECISION must be one of {choices}, not {precision!r}.")
+        raise ValueError(message("settings.precision", choices=choices, value=precision))
     store = env.get("CONVERSA_VECTOR_STORE") or defaults.vector_store
     if store not in get_args(VectorStore):
-        raise ValueError(f"CONVERSA_VECTOR_STORE must be `faiss` or `qdrant`, not {store!r}.")
+        raise ValueError(message("settings.vector_store", value=store))
     return RagSettings(
         data_dir=Path(env.get("CONVERSA_DATA_DIR") or defaults.data_dir),
         collection=env.get("CONVERSA_COLLECTION") or defaults.collection,

