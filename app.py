@@ -14,6 +14,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from i18n import localize
 from llm import (
     LLMError,
     LLMSettings,
@@ -35,7 +36,6 @@ from rag.store import KnowledgeBase, delete_collection, list_collections, store_
 from rag.store import open_collection as open_stored_collection
 from ui.answers import answer_turn, chat_model_for, redacted_traceback
 from ui.export import conversation_markdown, escape_markdown
-from ui.messages import localized
 from ui.state import ModelChoice, Turn, UploadRecord, history_for
 from ui.strings import DEFAULT_LANGUAGE, LANGUAGES, PROVIDER_NAMES, counted, text
 from ui.uploads import ingest_uploads, report_line
@@ -53,7 +53,7 @@ def t(key: str, **values: object) -> str:
 
 def say(value: object) -> str:
     """A sentence from rag/ or llm/ (or an exception raised with one) in the interface's language."""
-    return localized(value, st.session_state.get("language", DEFAULT_LANGUAGE))
+    return localize(value, st.session_state.get("language", DEFAULT_LANGUAGE))
 
 
 def count(number: int, noun: str) -> str:

@@ -181,6 +181,58 @@ TEMPLATES: Templates = {
         "pt": "A coleção em {folder} está inconsistente ({vectors} vetores, {chunks} trechos, {expected} no "
         "manifesto); {rebuild}",
     },
+    # The Qdrant store (rag/qdrant_connection.py, rag/qdrant_collection.py).
+    "qdrant.missing_package": {
+        "en": "CONVERSA_VECTOR_STORE=qdrant needs the qdrant-client package: pip install -r requirements.txt.",
+        "pt": "CONVERSA_VECTOR_STORE=qdrant precisa do pacote qdrant-client: pip install -r requirements.txt.",
+    },
+    "qdrant.local_in_use": {
+        "en": "The local Qdrant store in {folder} is in use by another process. To share collections between "
+        "processes, run a Qdrant server (for example `docker run -p 6333:6333 qdrant/qdrant`) and set QDRANT_URL.",
+        "pt": "O armazenamento local do Qdrant em {folder} está em uso por outro processo. Para compartilhar coleções "
+        "entre processos, rode um servidor Qdrant (por exemplo `docker run -p 6333:6333 qdrant/qdrant`) e defina "
+        "QDRANT_URL.",
+    },
+    "qdrant.refused": {
+        "en": "Qdrant at {where} refused the request ({status}): check QDRANT_API_KEY.",
+        "pt": "O Qdrant em {where} recusou o pedido ({status}): confira QDRANT_API_KEY.",
+    },
+    "qdrant.http_error": {
+        "en": "Qdrant at {where} answered {status} {phrase}; check the server's log.",
+        "pt": "O Qdrant em {where} respondeu {status} {phrase}; veja o log do servidor.",
+    },
+    "qdrant.unreachable": {
+        "en": "Qdrant is not reachable at {where}: start it (for example `docker run -p 6333:6333 qdrant/qdrant`), "
+        "check QDRANT_URL, or set CONVERSA_VECTOR_STORE=faiss.",
+        "pt": "O Qdrant não está acessível em {where}: inicie-o (por exemplo `docker run -p 6333:6333 "
+        "qdrant/qdrant`), confira QDRANT_URL ou defina CONVERSA_VECTOR_STORE=faiss.",
+    },
+    "qdrant.foreign_collection": {
+        "en": "The Qdrant collection {where} was not created by this version of Conversa; delete it or choose "
+        "another collection name.",
+        "pt": "A coleção {where} do Qdrant não foi criada por esta versão do Conversa; apague-a ou escolha outro "
+        "nome de coleção.",
+    },
+    "qdrant.damaged_settings": {
+        "en": "The Qdrant collection {where} has damaged settings; delete it and ingest again.",
+        "pt": "A coleção {where} do Qdrant está com as configurações danificadas; apague-a e indexe os documentos "
+        "de novo.",
+    },
+    "qdrant.damaged_record": {
+        "en": "A document record in Qdrant has invalid values; delete the collection and ingest again.",
+        "pt": "Um registro de documento no Qdrant tem valores inválidos; apague a coleção e indexe os documentos de "
+        "novo.",
+    },
+    "qdrant.created_with_other_model": {
+        "en": "Collection {name!r} was just created with the embedding model {model}; open it again to use it with "
+        "that model.",
+        "pt": "A coleção {name!r} acabou de ser criada com o modelo de embeddings {model}; abra-a de novo para "
+        "usá-la com esse modelo.",
+    },
+    "qdrant.nothing_to_copy": {
+        "en": "There is no collection {name!r} in {folder} to copy.",
+        "pt": "Não há coleção {name!r} em {folder} para copiar.",
+    },
 }
 
 

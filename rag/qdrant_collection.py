@@ -28,6 +28,7 @@ from rag.chunking import Chunk, chunk_document, fit_to_window
 from rag.collection import AddResult, Progress, embed_chunks
 from rag.embeddings import EmbeddingModel, load_embedding_model
 from rag.hybrid import QueryRanking, Rankings
+from rag.messages import message
 from rag.pdf import LoadedDocument
 from rag.qdrant_connection import PREFIX, Connection, connect, explained
 from rag.settings import RagSettings
@@ -68,17 +69,14 @@ class _Config:
     def from_metadata(cls, metadata: dict[str, Any] | None, where: str) -> _Config:
         metadata = metadata or {}
         if metadata.get("conversa_format") != _FORMAT:
-            raise CollectionError(
-                f"The Qdrant collection {where} was not created by this version of Conversa; delete it or choose "
-                "another collection name."
-            )
+            raise CollectionError(message("qdrant.foreign_collection", where=where))
         model, dim = metadata.get("embedding_model"), metadata.get("dimension")
         size, overlap = metadata.get("chunk_tokens"), metadata.get("chunk_overlap")
         terms = metadata.get("average_terms")
         if not (isinstance(model, str) and is_count(dim, 1) and is_count(size, 1) and is_count(overlap)):
-            raise CollectionError(f"The Qdrant collection {where} has damaged settings; delete it and ingest again.")
+            raise CollectionError(message("qdrant.damaged_settings", where=where))
         if not (isinstance(terms, int | float) and terms > 0):
-            raise CollectionError(f"The Qdrant collection {where} has damaged settings; delete it and ingest again.")
+            raise CollectionError(message("qdrant.damaged_settings", where=where))
         return cls(model, dim, size, overlap, float(terms))
 
 
@@ -87,9 +85,9 @@ def _document(payload: dict[str, Any] | None) -> DocumentInfo:
     p = payload or {}
     name, sha256, added_at, pages, chunks = (p.get(k) for k in ("name", "sha256", "added_at", "pages", "chunks"))
     if not (isinstance(name, str) and isinstance(sha256, str) and isinstance(added_at, str)):
-        raise CollectionError("A document record in Qdrant has invalid values; delete the collection and ingest again.")
+        raise CollectionError(message("qdrant.damaged_record"))
     if not (is_count(pages) and is_count(chunks)):
-        raise CollectionError("A document record in Qdrant has invalid values; delete the collection and ingest again.")
+        raise CollectionError(message("qdrant.damaged_record"))
     return DocumentInfo(name, sha256, pages, chunks, added_at)
 
 
@@ -382,8 +380,7 @@ class QdrantCollection:
         config = _Config.from_metadata(self._connection.client.get_collection(self._qname).config.metadata, self._qname)
         if (config.embedding_model, config.dimension) != (self.embedding.model_id, self.embedding.dimension):
             raise CollectionError(
-                f"Collection {self._name!r} was just created with the embedding model {config.embedding_model}; "
-                "open it again to use it with that model."
+                message("qdrant.created_with_other_model", name=self._name, model=config.embedding_model)
             )
         self._config = config
 

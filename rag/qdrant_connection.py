@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from rag.messages import message
 from rag.settings import RagSettings
 from rag.storage import CollectionError, check_name
 
@@ -57,9 +58,7 @@ def connect(settings: RagSettings) -> Connection:
             try:
                 from qdrant_client import QdrantClient
             except ImportError as exc:
-                raise CollectionError(
-                    "CONVERSA_VECTOR_STORE=qdrant needs the qdrant-client package: pip install -r requirements.txt."
-                ) from exc
+                raise CollectionError(message("qdrant.missing_package")) from exc
             if url:
                 # No version probe on construction: it would be a second, unexplained wait on an unreachable server.
                 client = QdrantClient(
@@ -71,11 +70,7 @@ def connect(settings: RagSettings) -> Connection:
                 try:
                     client = QdrantClient(path=folder)
                 except RuntimeError as exc:  # its folder lock, held by another process
-                    raise CollectionError(
-                        f"The local Qdrant store in {folder} is in use by another process. To share collections "
-                        "between processes, run a Qdrant server (for example `docker run -p 6333:6333 "
-                        "qdrant/qdrant`) and set QDRANT_URL."
-                    ) from exc
+                    raise CollectionError(message("qdrant.local_in_use", folder=folder)) from exc
                 _connections[key] = Connection(client, folder, threading.RLock(), local=True)
             # Closed before the interpreter tears down the modules its own finaliser needs.
             atexit.register(client.close)
@@ -92,17 +87,12 @@ def explained(connection: Connection) -> Iterator[None]:
             yield
     except UnexpectedResponse as exc:
         if exc.status_code in (401, 403):
-            raise CollectionError(
-                f"Qdrant at {connection.where} refused the request ({exc.status_code}): check QDRANT_API_KEY."
-            ) from exc
+            raise CollectionError(message("qdrant.refused", where=connection.where, status=exc.status_code)) from exc
         raise CollectionError(
-            f"Qdrant at {connection.where} answered {exc.status_code} {exc.reason_phrase}; check the server's log."
+            message("qdrant.http_error", where=connection.where, status=exc.status_code, phrase=exc.reason_phrase)
         ) from exc
     except (ResponseHandlingException, OSError) as exc:
-        raise CollectionError(
-            f"Qdrant is not reachable at {connection.where}: start it (for example `docker run -p 6333:6333 "
-            "qdrant/qdrant`), check QDRANT_URL, or set CONVERSA_VECTOR_STORE=faiss."
-        ) from exc
+        raise CollectionError(message("qdrant.unreachable", where=connection.where)) from exc
 
 
 def list_qdrant_collections(settings: RagSettings) -> list[str]:

@@ -10,6 +10,7 @@ from rag.chunking import Chunk
 from rag.collection import AddResult, Collection, Progress
 from rag.embeddings import EmbeddingModel
 from rag.hybrid import Rankings
+from rag.messages import message
 from rag.pdf import LoadedDocument
 from rag.settings import RagSettings
 from rag.storage import CollectionError, DocumentInfo, Manifest
@@ -120,7 +121,7 @@ def copy_to_qdrant(settings: RagSettings, name: str) -> list[tuple[str, str]]:
     from rag.qdrant_collection import QdrantCollection
 
     if name not in faiss_store.list_collections(settings.data_dir):
-        raise CollectionError(f"There is no collection {name!r} in {settings.data_dir} to copy.")
+        raise CollectionError(message("qdrant.nothing_to_copy", name=name, folder=settings.data_dir))
     source = Collection.open(settings.data_dir, name)
     target = QdrantCollection.open(settings, name, source.embedding)
     return [

