@@ -16,7 +16,6 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from rag.hybrid import QueryRanking, Rankings
 from rag.messages import message
 from rag.pdf import LoadedDocument
 from rag.qdrant_connection import PREFIX, Connection, connect, explained
+from rag.qdrant_records import CollectionConfig, chunk_id, chunks_of, document_record, kind_is, record_id
 from rag.settings import RagSettings
 from rag.storage import (
     CollectionError,
@@ -38,83 +38,20 @@ from rag.storage import (
     check_model,
     check_name,
     chunk_from_record,
-    is_count,
     write_atomic,
 )
 
 _DENSE, _LEXICAL = "dense", "bm25"
-_FORMAT = 1
-# Point ids derive from content, so re-adding a file after a crash overwrites its half-written chunks.
-_IDS = uuid.UUID("5d0c3f0e-8d8a-4a52-9a0e-2f6c1b7d9e41")
 _UPSERT_BATCH = 128
 _SCROLL_PAGE = 1024
 _CHUNK_FIELDS = ["doc", "page", "text", "label"]
-
-
-@dataclass(frozen=True)
-class _Config:
-    """How the collection was built, kept in the Qdrant collection's metadata."""
-
-    embedding_model: str
-    dimension: int
-    chunk_tokens: int
-    chunk_overlap: int
-    average_terms: float
-
-    def to_metadata(self) -> dict[str, object]:
-        return {"conversa_format": _FORMAT, **self.__dict__}
-
-    @classmethod
-    def from_metadata(cls, metadata: dict[str, Any] | None, where: str) -> _Config:
-        metadata = metadata or {}
-        if metadata.get("conversa_format") != _FORMAT:
-            raise CollectionError(message("qdrant.foreign_collection", where=where))
-        model, dim = metadata.get("embedding_model"), metadata.get("dimension")
-        size, overlap = metadata.get("chunk_tokens"), metadata.get("chunk_overlap")
-        terms = metadata.get("average_terms")
-        if not (isinstance(model, str) and is_count(dim, 1) and is_count(size, 1) and is_count(overlap)):
-            raise CollectionError(message("qdrant.damaged_settings", where=where))
-        if not (isinstance(terms, int | float) and terms > 0):
-            raise CollectionError(message("qdrant.damaged_settings", where=where))
-        return cls(model, dim, size, overlap, float(terms))
-
-
-def _document(payload: dict[str, Any] | None) -> DocumentInfo:
-    """A document record from Qdrant, checked: a shared server's data is not trusted blindly."""
-    p = payload or {}
-    name, sha256, added_at, pages, chunks = (p.get(k) for k in ("name", "sha256", "added_at", "pages", "chunks"))
-    if not (isinstance(name, str) and isinstance(sha256, str) and isinstance(added_at, str)):
-        raise CollectionError(message("qdrant.damaged_record"))
-    if not (is_count(pages) and is_count(chunks)):
-        raise CollectionError(message("qdrant.damaged_record"))
-    return DocumentInfo(name, sha256, pages, chunks, added_at)
-
-
-def _chunk_id(sha256: str, index: int) -> str:
-    return str(uuid.uuid5(_IDS, f"chunk:{sha256}:{index}"))
-
-
-def _record_id(sha256: str) -> str:
-    return str(uuid.uuid5(_IDS, f"document:{sha256}"))
-
-
-def _kind(kind: str) -> Any:
-    from qdrant_client import models
-
-    return models.FieldCondition(key="kind", match=models.MatchValue(value=kind))
-
-
-def _chunks_of(shas: list[str]) -> Any:
-    from qdrant_client import models
-
-    return models.Filter(must=[_kind("chunk"), models.FieldCondition(key="sha256", match=models.MatchAny(any=shas))])
 
 
 class QdrantCollection:
     """One knowledge base in Qdrant; the same operations as the FAISS `Collection`."""
 
     def __init__(
-        self, connection: Connection, name: str, embedding: EmbeddingModel, config: _Config, files: Path
+        self, connection: Connection, name: str, embedding: EmbeddingModel, config: CollectionConfig, files: Path
     ) -> None:
         self.embedding = embedding
         self._connection = connection
@@ -144,9 +81,9 @@ class QdrantCollection:
             embedding = embedding or load_embedding_model(settings.embedding_model)
             size, overlap = fit_to_window(settings.chunk_tokens, settings.chunk_overlap, embedding.max_tokens)
             # The typical passage length BM25 normalises by is set from the first document (see `_create`).
-            config = _Config(embedding.model_id, embedding.dimension, size, overlap, average_terms=1.0)
+            config = CollectionConfig(embedding.model_id, embedding.dimension, size, overlap, average_terms=1.0)
             return cls(connection, name, embedding, config, files)
-        config = _Config.from_metadata(metadata, qname)
+        config = CollectionConfig.from_metadata(metadata, qname)
         if embedding is None:
             embedding = load_embedding_model(config.embedding_model, allow_fallback=False)
         check_model(name, config.embedding_model, config.dimension, embedding.model_id, embedding.dimension)
@@ -186,8 +123,8 @@ class QdrantCollection:
             if not self._exists():
                 return []
             without_terms = models.PayloadSelectorExclude(exclude=["terms"])
-            records = list(self._scroll(models.Filter(must=[_kind("document")]), payload=without_terms))
-        return sorted((_document(r.payload) for r in records), key=lambda d: (d.added_at, d.name))
+            records = list(self._scroll(models.Filter(must=[kind_is("document")]), payload=without_terms))
+        return sorted((document_record(r.payload) for r in records), key=lambda d: (d.added_at, d.name))
 
     def chunk_count(self) -> int:
         return sum(d.chunks for d in self.documents())
@@ -249,7 +186,7 @@ class QdrantCollection:
                 return False
             with explained(self._connection):
                 # Deleting the records is the commit: from here on no search returns the chunks.
-                ids: list[int | str | uuid.UUID] = [_record_id(d.sha256) for d in gone]
+                ids: list[int | str | uuid.UUID] = [record_id(d.sha256) for d in gone]
                 self._connection.client.delete(self._qname, models.PointIdsList(points=ids), wait=True)
                 self._delete_chunks([d.sha256 for d in gone])
             self._drop_files(gone)
@@ -281,7 +218,7 @@ class QdrantCollection:
                         self._qname,
                         query=self.embedding.embed_query(query),
                         using=_DENSE,
-                        query_filter=_chunks_of(shas),
+                        query_filter=chunks_of(shas),
                         limit=n,
                         with_payload=_CHUNK_FIELDS,
                     ).points
@@ -293,7 +230,7 @@ class QdrantCollection:
                         self._qname,
                         query=models.SparseVector(indices=terms, values=[1.0] * len(terms)),
                         using=_LEXICAL,
-                        query_filter=_chunks_of(shas),
+                        query_filter=chunks_of(shas),
                         limit=n,
                         with_payload=_CHUNK_FIELDS,
                     ).points
@@ -315,7 +252,7 @@ class QdrantCollection:
         missing = [sha for sha in shas if sha not in self._vocabulary]
         if missing:
             records = self._connection.client.retrieve(
-                self._qname, ids=[_record_id(sha) for sha in missing], with_payload=["sha256", "terms"]
+                self._qname, ids=[record_id(sha) for sha in missing], with_payload=["sha256", "terms"]
             )
             for record in records:
                 payload = record.payload or {}
@@ -329,7 +266,7 @@ class QdrantCollection:
         if not shas:
             return {}
         with explained(self._connection):
-            records = self._scroll(_chunks_of(shas), payload=["text"], vectors=[_DENSE])
+            records = self._scroll(chunks_of(shas), payload=["text"], vectors=[_DENSE])
             return {
                 Chunk("", 1, str((r.payload or {}).get("text", ""))).key: np.asarray(r.vector[_DENSE], np.float32)
                 for r in records
@@ -345,7 +282,7 @@ class QdrantCollection:
             self._reload_config()
             return
         lengths = [len(tokenize(indexed_text(c))) for c in chunks]
-        config = _Config(
+        config = CollectionConfig(
             self._config.embedding_model,
             self._config.dimension,
             self._config.chunk_tokens,
@@ -370,7 +307,8 @@ class QdrantCollection:
 
     def _reload_config(self) -> None:
         """The settings stored in Qdrant, which another writer may have created the collection with."""
-        config = _Config.from_metadata(self._connection.client.get_collection(self._qname).config.metadata, self._qname)
+        metadata = self._connection.client.get_collection(self._qname).config.metadata
+        config = CollectionConfig.from_metadata(metadata, self._qname)
         if (config.embedding_model, config.dimension) != (self.embedding.model_id, self.embedding.dimension):
             raise CollectionError(
                 message("qdrant.created_with_other_model", name=self._name, model=config.embedding_model)
@@ -397,7 +335,7 @@ class QdrantCollection:
             }
             sparse = models.SparseVector(indices=list(weights), values=list(weights.values()))
             vector_by_name = {_DENSE: vector.tolist(), _LEXICAL: sparse}
-            points.append(models.PointStruct(id=_chunk_id(sha256, i), vector=vector_by_name, payload=payload))
+            points.append(models.PointStruct(id=chunk_id(sha256, i), vector=vector_by_name, payload=payload))
         for start in range(0, len(points), _UPSERT_BATCH):
             self._connection.client.upsert(self._qname, points[start : start + _UPSERT_BATCH], wait=True)
         return terms
@@ -408,10 +346,10 @@ class QdrantCollection:
         from qdrant_client import models
 
         payload = {"kind": "document", **info.__dict__, "terms": sorted(terms)}
-        record = models.PointStruct(id=_record_id(info.sha256), vector={}, payload=payload)
+        record = models.PointStruct(id=record_id(info.sha256), vector={}, payload=payload)
         operations: list[Any] = [models.UpsertOperation(upsert=models.PointsList(points=[record]))]
         if old:
-            ids: list[int | str | uuid.UUID] = [_record_id(d.sha256) for d in old]
+            ids: list[int | str | uuid.UUID] = [record_id(d.sha256) for d in old]
             operations.append(models.DeleteOperation(delete=models.PointIdsList(points=ids)))
         self._connection.client.batch_update_points(self._qname, operations, wait=True)
 
@@ -419,7 +357,7 @@ class QdrantCollection:
         from qdrant_client import models
 
         if shas:
-            self._connection.client.delete(self._qname, models.FilterSelector(filter=_chunks_of(shas)), wait=True)
+            self._connection.client.delete(self._qname, models.FilterSelector(filter=chunks_of(shas)), wait=True)
 
     def _drop_files(self, docs: list[DocumentInfo]) -> None:
         for doc in docs:

@@ -137,7 +137,7 @@ def search(
         order = sorted(zip(pool, scores, strict=True), key=lambda pair: -pair[1])
     hits = [Hit(rankings.chunks[row], score) for row, score in order[:k]]
     found = signals(rankings)
-    covered = is_covered(found, collection.manifest.embedding_model)
+    covered = is_covered(found, collection.embedding.model_id)  # a collection is always searched with its own model
     return SearchResult(question, search_query, sources_from_hits(hits), covered, found)
 
 
