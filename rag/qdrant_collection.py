@@ -208,15 +208,17 @@ class QdrantCollection:
                 chunks.append(chunk_from_record(point.payload))
             return rows[key]
 
+        # Embedded before the store is asked: in local mode the store is locked while it is asked.
+        vectors = [self.embedding.embed_query(query) if shas and n > 0 else [] for query, _ in queries]
         ranked = []
         with explained(self._connection):
-            for query, weight in queries:
+            for (query, weight), vector in zip(queries, vectors, strict=True):
                 dense: list[tuple[int, float]] = []
                 found: list[tuple[int, float]] = []
                 if shas and n > 0:
                     points = self._connection.client.query_points(
                         self._qname,
-                        query=self.embedding.embed_query(query),
+                        query=vector,
                         using=_DENSE,
                         query_filter=chunks_of(shas),
                         limit=n,
