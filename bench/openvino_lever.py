@@ -47,6 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np  # noqa: E402
 from embedding_levers import padded_tokens, passages, run  # noqa: E402
 from machine import CACHE, describe_machine, load_average, shaped_model_path  # noqa: E402
+from precision_quality import ranking  # noqa: E402
 
 from rag.chunking import chunk_document, fit_to_window  # noqa: E402
 from rag.embeddings import EmbeddingModel, load_embedding_model  # noqa: E402
@@ -194,24 +195,6 @@ def speed(args: argparse.Namespace) -> None:
         for name, v in vectors.items():
             cos = np.sum(v * vectors["torch-fp32"], axis=1)
             print(f"  cosine to torch fp32 (random weights, {len(cos)} passages) {name}: min {cos.min():.5f}")
-
-
-def ranking(questions: list[dict], query_vectors: np.ndarray, passage_vectors: np.ndarray, texts: list[str]):
-    """Dense top 10 of each question, and hit@5 / MRR@10 against the dev set's evidence (as precision_quality.py)."""
-    from rag.text_cleaning import normalize_for_match
-
-    top = np.argsort(-query_vectors @ passage_vectors.T, axis=1)[:, :10]
-    normalized = [normalize_for_match(t) for t in texts]
-    hits, reciprocal, answerable = 0, 0.0, 0
-    for question, rows in zip(questions, top, strict=True):
-        evidence = [normalize_for_match(e) for e in question.get("evidence", [])]
-        if not evidence:
-            continue
-        answerable += 1
-        ranks = [r for r, row in enumerate(rows, 1) if any(e in normalized[row] for e in evidence)]
-        hits += bool(ranks and ranks[0] <= 5)
-        reciprocal += 1 / ranks[0] if ranks else 0.0
-    return top, hits / answerable, reciprocal / answerable
 
 
 def quality(args: argparse.Namespace) -> None:
