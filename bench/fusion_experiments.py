@@ -49,6 +49,8 @@ ALPHAS = [round(0.3 + 0.1 * i, 1) for i in range(7)]
 # What `convex` chooses on either question set; `windows` also rescores this fusion.
 CONVEX_ALPHA = 0.4
 
+BASELINE = "baseline: the product's hybrid search"
+
 Order = list[tuple[int, float]]
 """(chunk row, score), best first."""
 
@@ -112,8 +114,8 @@ def as_search(collection: Collection, prepared: dict[str, Question], order: Call
 
 
 def rrf_order(q: Question) -> Order:
-    """The product's fusion (rag.hybrid.fuse) of one query."""
-    return fuse(Rankings([], [q.ranking]), lexical=True)
+    """Reciprocal rank fusion as the product does it (rag.hybrid.fuse, fusion="rrf") of one query."""
+    return fuse(Rankings([], [q.ranking]), lexical=True, fusion="rrf")
 
 
 def _normalise(scores: dict[int, float], floor: float | None) -> dict[int, float]:
@@ -239,7 +241,7 @@ def compare(
             query = concat_query(question, history) if history else question
             return search(collection, question, query, K, RetrievalOptions())
 
-        results.setdefault("baseline: product hybrid (RRF)", {})[name] = evaluate(product, questions, K)
+        results.setdefault(BASELINE, {})[name] = evaluate(product, questions, K)
         base_ranks[name] = ranks(product, questions)
         for variant, order in variants.items():
             run = as_search(collection, prepared, order)
@@ -260,7 +262,7 @@ def compare(
 def cross_check(results: dict[str, dict[str, EvalReport]], candidates: list[str]) -> None:
     """For each set: the candidate with the best MRR@5 among those keeping the baseline's hit@5 there, and how it
     does on the other sets (ties: the first in `candidates`)."""
-    baseline = results["baseline: product hybrid (RRF)"]
+    baseline = results[BASELINE]
     for chosen_on in baseline:
         floor = baseline[chosen_on].overall.hit_rate
         keeping = [c for c in candidates if results[c][chosen_on].overall.hit_rate >= floor]
@@ -298,7 +300,7 @@ def main() -> int:
             for norm in ("minmax", "bm25-zero")
             for alpha in ALPHAS
         }
-        variants = {"RRF (this script, = baseline)": rrf_order, **variants}
+        variants = {"RRF": rrf_order, **variants}
         results = compare(collection, sets, variants)
         cross_check(results, [v for v in variants if v.startswith("convex")])
         return 0
