@@ -76,8 +76,11 @@ def embedding_model(model_id: str) -> EmbeddingModel:
 
 
 @st.cache_resource(show_spinner=False)
-def search_options(mode: str, rerank_model: str | None, _settings: RagSettings) -> RetrievalOptions:
-    """Hybrid or dense, and the cross-encoder when one is configured: loaded once, shared by every session."""
+def search_options(
+    mode: str, rerank_model: str | None, min_top_cosine: float | None, _settings: RagSettings
+) -> RetrievalOptions:
+    """Hybrid or dense, the coverage threshold, and the cross-encoder when one is configured: loaded once, shared
+    by every session."""
     return retrieval_options(_settings)
 
 
@@ -410,7 +413,7 @@ def respond(
         st.markdown(turn.content)
         return
     model, notice = chat_model_for(choice, llm_settings)
-    options = search_options(settings.retrieval, settings.rerank_model, settings)
+    options = search_options(settings.retrieval, settings.rerank_model, settings.min_top_cosine, settings)
     chain = build_chain(retriever_for(collection, top_k, options), model, follow_up=follow_up)  # type: ignore[arg-type]
     history = history_for(messages[:-1])
 

@@ -37,10 +37,12 @@ def signals(rankings: Rankings) -> CoverageSignals | None:
     return CoverageSignals(max(q.dense[0][1] for q in queries), min(q.known_fraction for q in queries))
 
 
-def is_covered(found: CoverageSignals | None, embedding_model: str) -> bool | None:
+def is_covered(found: CoverageSignals | None, embedding_model: str, threshold: float | None = None) -> bool | None:
     """True when the passages seem to answer the question, False when they do not; None when nothing was found
-    or the embedding model has no calibrated threshold."""
-    threshold = MIN_TOP_COSINE.get(embedding_model)
+    or there is no threshold: neither `threshold` (the user's, CONVERSA_MIN_TOP_COSINE) nor a calibrated one for
+    the embedding model."""
+    if threshold is None:
+        threshold = MIN_TOP_COSINE.get(embedding_model)
     if found is None or threshold is None:
         return None
     return found.top_cosine >= threshold

@@ -112,6 +112,10 @@ TEMPLATES: Templates = {
         "en": "CONVERSA_RETRIEVAL must be `hybrid` or `dense`, not {value!r}.",
         "pt": "CONVERSA_RETRIEVAL deve ser `hybrid` ou `dense`, não {value!r}.",
     },
+    "settings.min_top_cosine": {
+        "en": "CONVERSA_MIN_TOP_COSINE must be a number from -1 to 1 (a cosine), or empty, not {value!r}.",
+        "pt": "CONVERSA_MIN_TOP_COSINE deve ser um número de -1 a 1 (um cosseno), ou vazio, não {value!r}.",
+    },
     "settings.precision": {
         "en": "CONVERSA_EMBEDDING_PRECISION must be one of {choices}, not {value!r}.",
         "pt": "CONVERSA_EMBEDDING_PRECISION deve ser um de {choices}, não {value!r}.",

@@ -73,6 +73,8 @@ class RetrievalOptions:
     better: docs/retrieval.md) searches the combined query only."""
     reranker: Reranker | None = None
     """A cross-encoder that reorders the best fused candidates; None keeps the fused order."""
+    min_top_cosine: float | None = None
+    """The coverage threshold to use instead of the embedding model's calibrated one (rag/coverage.py)."""
 
 
 def retrieval_options(settings: RagSettings) -> RetrievalOptions:
@@ -83,7 +85,11 @@ def retrieval_options(settings: RagSettings) -> RetrievalOptions:
     """
     from rag.rerank import load_reranker
 
-    return RetrievalOptions(mode=settings.retrieval, reranker=load_reranker(settings.rerank_model))
+    return RetrievalOptions(
+        mode=settings.retrieval,
+        reranker=load_reranker(settings.rerank_model),
+        min_top_cosine=settings.min_top_cosine,
+    )
 
 
 def user_turns(history: Sequence[BaseMessage | dict]) -> list[str]:
@@ -137,7 +143,8 @@ def search(
         order = sorted(zip(pool, scores, strict=True), key=lambda pair: -pair[1])
     hits = [Hit(rankings.chunks[row], score) for row, score in order[:k]]
     found = signals(rankings)
-    covered = is_covered(found, collection.embedding.model_id)  # a collection is always searched with its own model
+    # A collection is always searched with its own model, whose calibrated threshold applies unless one is set.
+    covered = is_covered(found, collection.embedding.model_id, options.min_top_cosine)
     return SearchResult(question, search_query, sources_from_hits(hits), covered, found)
 
 

