@@ -1,5 +1,5 @@
-"""What else was tried for the MRR@5, follow-up and coverage gaps after convex fusion (docs/retrieval.md), none of
-it adopted:
+"""What else was tried for the MRR@5, follow-up and coverage gaps after convex fusion (docs/retrieval.md); only
+answer-type matching was adopted:
 
     python bench/ordering_experiments.py --data-dir DATA rescoring DEV.jsonl PROBE.jsonl
     python bench/ordering_experiments.py --data-dir DATA bm25 DEV.jsonl PROBE.jsonl
@@ -13,6 +13,9 @@ it adopted:
   searched again and fused again.
 - `page`: each chunk's cosine plus gamma x the cosine of its page (mean of the page's chunk vectors).
 - `query-as-passage`: the query vector mixed with the query embedded with e5's `passage: ` prefix.
+- `answer type`: the product's answer-type matching (rag/answer_type.py: when the question asks for a quantity,
+  the best 20 fused passages whose sentence sharing most query terms holds a digit get + boost) at other boosts
+  and term weightings; adopted at 0.3 with the collection's IDF.
 - `follow-up terms`: in the BM25 query of a follow-up, words that only the earlier turns contain weigh w.
 `bm25`: BM25's k1 and b over a grid (the index rebuilt in memory for each).
 `passages` (embeds every chunk twice more, cached in PASSAGES.npz, about 8 minutes for the corpus here):
@@ -22,7 +25,8 @@ it adopted:
 in the 5 passages found, by group of questions.
 
 Tables are printed by bench/fusion_experiments.py's `compare` (baseline: the product's search; "up / down": how
-many questions each variant moves against it). The collection is only read.
+many questions each variant moves against it). Every variant but `answer type` starts from convex fusion alone,
+the product before answer types. The collection is only read.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ import numpy as np  # noqa: E402
 
 import rag.bm25 as bm25  # noqa: E402
 from bench.fusion_experiments import Order, Question, compare, open_cached, prepare  # noqa: E402
+from rag.answer_type import boost_quantities  # noqa: E402
 from rag.chunking import split_sentences  # noqa: E402
 from rag.collection import Collection  # noqa: E402
 from rag.evaluation import load_questions  # noqa: E402
@@ -92,6 +97,7 @@ def convex(q: Question, dense: list[tuple[int, float]], lexical: list[tuple[int,
 
 
 def product_order(q: Question) -> Order:
+    """Convex fusion alone: what every variant here starts from (the product adds answer-type matching to it)."""
     return convex(q, q.ranking.dense)
 
 
@@ -111,6 +117,19 @@ def proximity(corpus: Corpus, weight: float, width: int) -> Callable[[Question],
         scale = (high - low) or 1.0
         rescored = [(row, score + weight * (found[row] - low) / scale) for row, score in head]
         return sorted(rescored, key=lambda pair: -pair[1]) + rest
+
+    return order
+
+
+def answer_type(corpus: Corpus, boost: float, idf: str = "collection") -> Callable[[Question], Order]:
+    """The product's answer-type matching (rag/answer_type.py) over convex fusion alone, at another `boost`, with
+    query terms weighted by the collection's IDF (the FAISS store), an IDF over the reordered passages (`pool`, the
+    Qdrant store) or counted (`none`)."""
+    weights = {"collection": corpus.idf, "pool": None, "none": lambda term: 1.0}[idf]
+
+    def order(q: Question) -> Order:
+        asked = q.query.rsplit("?", 2)[-2] if q.query.count("?") > 1 else q.query  # a follow-up's own question
+        return boost_quantities(product_order(q), corpus.chunks, asked, q.query, weights, boost)
 
     return order
 
@@ -283,9 +302,13 @@ def main() -> int:
         coverage_table(corpus, sets)
         return 0
     if args.experiment == "rescoring":
-        variants = {"convex (this script, = baseline)": product_order}
+        variants = {"convex fusion alone (before answer types)": product_order}
         variants |= {
             f"proximity {w}, {n} sentence(s)": proximity(corpus, w, n) for w in (0.1, 0.2, 0.5) for n in (1, 2)
+        }
+        variants |= {f"answer type {w}": answer_type(corpus, w) for w in (0.1, 0.2, 0.3, 0.5, 1.0)}
+        variants |= {
+            f"answer type {w}, {idf} IDF": answer_type(corpus, w, idf) for w in (0.2, 0.3) for idf in ("pool", "none")
         }
         variants |= {f"rocchio {beta}": rocchio(corpus, beta) for beta in (0.3, 0.6, 1.0)}
         variants |= {f"page {gamma}": page_context(corpus, gamma) for gamma in (0.3, 0.6, 1.0)}

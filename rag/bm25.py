@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import unicodedata
 import zipfile
@@ -154,6 +155,15 @@ class LexicalIndex:
         if not words:
             return 1.0
         return sum(any(t in vocab for t in stems) for stems in words) / len(words)
+
+    def idf(self, term: str) -> float:
+        """BM25's (Lucene's) inverse document frequency of a token: 0 documents for a token the index lacks."""
+        row = self._vocab.get(term)
+        frequency = 0
+        if row is not None:
+            indptr = self.retriever.scores["indptr"]
+            frequency = int(indptr[row + 1] - indptr[row])
+        return math.log(1 + (self.size - frequency + 0.5) / (frequency + 0.5))
 
     def top(self, query: str, n: int) -> list[tuple[int, float]]:
         """Up to `n` (row, score) pairs with a positive score, best first."""

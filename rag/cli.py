@@ -57,7 +57,8 @@ def _parser() -> argparse.ArgumentParser:
         "--compare",
         metavar="CONFIGS",
         help="comma-separated configurations to run in one go and print as one table, e.g. "
-        "dense+concat,hybrid+concat,hybrid+fused (parts: dense|hybrid, convex|rrf, concat|fused[:W], rerank)",
+        "dense+concat,hybrid+concat,hybrid+fused "
+        "(parts: dense|hybrid, convex|rrf, types|notypes, concat|fused[:W], rerank)",
     )
 
     sub.add_parser("list", parents=[common], help="documents in the collection")

@@ -291,7 +291,7 @@ class Collection:
             found = state.lexical.top(query, n) if lexical else []
             known = state.lexical.known_fraction(query) if lexical else 1.0
             ranked.append(QueryRanking(query, weight, dense, found, known))
-        return Rankings(state.chunks, ranked)
+        return Rankings(state.chunks, ranked, state.lexical.idf)
 
     @contextmanager
     def _mutation(self) -> Iterator[_State]:

@@ -116,8 +116,8 @@ def _percentile(values: list[float], pct: float) -> float | None:
 def parse_configuration(name: str, base: RetrievalOptions) -> RetrievalOptions:
     """Options named like `hybrid+fused`: `dense` or `hybrid`, `convex` or `rrf` (how hybrid rankings are fused),
     then `concat` (search the combined follow-up query only), `fused` or `fused:W` (also search the follow-up alone
-    at weight W), `rerank` (with `base`'s reranker). Parts left out come from `base`; reranking is on only when
-    named.
+    at weight W), `types` or `notypes` (answer-type matching on or off), `rerank` (with `base`'s reranker). Parts
+    left out come from `base`; reranking is on only when named.
 
     Raises:
         ValueError: an unknown part, or `rerank` without a configured reranking model.
@@ -128,6 +128,8 @@ def parse_configuration(name: str, base: RetrievalOptions) -> RetrievalOptions:
             options = replace(options, mode="dense" if part == "dense" else "hybrid")
         elif part in ("convex", "rrf"):
             options = replace(options, fusion=part)
+        elif part in ("types", "notypes"):
+            options = replace(options, answer_types=part == "types")
         elif part == "concat":
             options = replace(options, follow_up_weight=None)
         elif part == "fused" or part.startswith("fused:"):
@@ -139,8 +141,8 @@ def parse_configuration(name: str, base: RetrievalOptions) -> RetrievalOptions:
             options = replace(options, reranker=base.reranker)
         else:
             raise ValueError(
-                f"Unknown part {part!r} in configuration {name!r}: use dense, hybrid, convex, rrf, concat, "
-                "fused[:W] or rerank, joined by '+'."
+                f"Unknown part {part!r} in configuration {name!r}: use dense, hybrid, convex, rrf, types, notypes, "
+                "concat, fused[:W] or rerank, joined by '+'."
             )
     return options
 

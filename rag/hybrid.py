@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -37,6 +37,8 @@ class Rankings:
 
     chunks: list[Chunk]
     queries: list[QueryRanking]
+    idf: Callable[[str], float] | None = None
+    """A BM25 token's IDF over the whole collection, where the store can tell it cheaply (the FAISS store)."""
 
 
 def reciprocal_rank_fusion(

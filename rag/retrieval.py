@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from langchain_core.messages import BaseMessage, HumanMessage
 
+from rag.answer_type import boost_quantities
 from rag.collection import Hit
 from rag.coverage import CoverageSignals, is_covered, signals
 from rag.hybrid import Fusion, fuse
@@ -71,6 +72,9 @@ class RetrievalOptions:
     """When the search query is the no-LLM combination of earlier turns and the follow-up, search the follow-up
     alone too and fuse its rankings at this weight against 1 for the combined query. None (the default, measured
     better: docs/retrieval.md) searches the combined query only."""
+    answer_types: bool = True
+    """In hybrid retrieval fused by score, move passages whose best sentence holds a number up when the question asks
+    for a quantity (rag/answer_type.py; measured better). Not with a reranker, which reads the passages itself."""
     reranker: Reranker | None = None
     """A cross-encoder that reorders the best fused candidates; None keeps the fused order."""
     min_top_cosine: float | None = None
@@ -123,8 +127,8 @@ def search(
     """Top-k passages for `search_query`, reported against the question as the user asked it.
 
     Scores are what the passages are ordered by: the cosine in dense retrieval of one query, the fused score in
-    hybrid or multi-query retrieval (convex: in [0, 1] per unit of query weight; RRF: at most 2/61 per unit), the
-    cross-encoder's score when reranking.
+    hybrid or multi-query retrieval (convex: in [0, 1] per unit of query weight, plus the answer-type boost; RRF: at
+    most 2/61 per unit), the cross-encoder's score when reranking.
     """
     options = options or RetrievalOptions()
     queries = [(search_query, 1.0)]
@@ -137,6 +141,8 @@ def search(
         order = rankings.queries[0].dense
     else:
         order = fuse(rankings, lexical, options.fusion)
+    if options.answer_types and lexical and options.fusion == "convex" and options.reranker is None:
+        order = boost_quantities(order, rankings.chunks, question, search_query, rankings.idf)
     if options.reranker is not None and order:
         pool = [row for row, _ in order[: max(k, _RERANK_POOL)]]
         scores = options.reranker.score(search_query, [rankings.chunks[row].text for row in pool])
