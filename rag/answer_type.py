@@ -52,7 +52,7 @@ def boost_quantities(
 
     The best sentence of a passage is the one sharing the most of the search query's words, weighted by `idf`
     (the collection's; None: IDF over the pool). A number elsewhere in the passage does not count: slides and code
-    are full of unrelated numbers.
+    are full of unrelated numbers; nor does one in a passage that shares no word with the query.
     """
     if not order or not asks_for_quantity(question):
         return order
@@ -62,8 +62,9 @@ def boost_quantities(
 
     def holds_number(row: int) -> bool:
         sentences = split_sentences(chunks[row].text) or [chunks[row].text]
-        best = max(sentences, key=lambda s: sum(weigh(t) for t in set(tokenize(s)) & terms))
-        return _DIGIT.search(best) is not None
+        matched = [(sum(weigh(t) for t in set(tokenize(s)) & terms), s) for s in sentences]
+        weight, best = max(matched, key=lambda pair: pair[0])
+        return weight > 0 and _DIGIT.search(best) is not None
 
     boosted = [(row, score + boost if holds_number(row) else score) for row, score in head]
     return sorted(boosted, key=lambda pair: -pair[1]) + rest

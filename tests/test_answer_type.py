@@ -56,6 +56,12 @@ def test_a_passage_whose_matching_sentence_holds_a_number_moves_up_for_a_quantit
     assert [row for row, _ in boosted[1:]] == [0, 2]
 
 
+def test_a_number_in_a_passage_sharing_no_word_with_the_query_does_not_count():
+    chunks = _chunks("Versao 3.2 lancada em 2020.", "Os responsaveis da biblioteca sao voluntarios.")
+    question = "Quantos responsaveis tem a biblioteca?"
+    assert boost_quantities([(1, 1.0), (0, 0.9)], chunks, question, question) == [(1, 1.0), (0, 0.9)]
+
+
 def test_a_question_that_does_not_ask_for_a_quantity_keeps_the_fused_order():
     question = "Quem sao os responsaveis pela biblioteca de graficos?"
     assert boost_quantities(ORDER, CHUNKS, question, question) == ORDER
