@@ -32,7 +32,6 @@ the product before answer types. The collection is only read.
 from __future__ import annotations
 
 import argparse
-import math
 import re
 import statistics
 import sys
@@ -59,7 +58,7 @@ FEEDBACK = 3
 
 
 class Corpus:
-    """The collection's chunks, vectors and a BM25 index rebuilt in memory, with document frequencies."""
+    """The collection's chunks, vectors and a BM25 index rebuilt in memory (whose IDF weighs query terms)."""
 
     def __init__(self, collection: Collection) -> None:
         self.collection = collection
@@ -67,15 +66,9 @@ class Corpus:
         self.vectors = np.asarray(collection._state.vectors, dtype=np.float32)
         self.texts = [bm25.indexed_text(c) for c in self.chunks]
         self.lexical = bm25.LexicalIndex.build(self.texts)
-        self.frequency: dict[str, int] = defaultdict(int)
-        for text in self.texts:
-            for term in set(bm25.tokenize(text)):
-                self.frequency[term] += 1
+        self.idf = self.lexical.idf
+        self.known = self.lexical.retriever.vocab_dict
         self._sentences: dict[int, list[set[str]]] = {}
-
-    def idf(self, term: str) -> float:
-        n, df = len(self.chunks), self.frequency.get(term, 0)
-        return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def sentences(self, row: int) -> list[set[str]]:
         if row not in self._sentences:
@@ -111,7 +104,7 @@ def proximity(corpus: Corpus, weight: float, width: int) -> Callable[[Question],
     def order(q: Question) -> Order:
         fused = product_order(q)
         head, rest = fused[:POOL], fused[POOL:]
-        terms = {t for t in bm25.tokenize(q.query) if corpus.frequency.get(t)}
+        terms = {t for t in bm25.tokenize(q.query) if t in corpus.known}
         found = {row: coverage(terms, row) for row, _ in head}
         low, high = min(found.values(), default=0.0), max(found.values(), default=0.0)
         scale = (high - low) or 1.0
@@ -173,7 +166,7 @@ def follow_up_terms(corpus: Corpus, sets: dict[str, list[dict]], weight: float) 
         for item in questions
         if item.get("history")
     }
-    vocabulary = corpus.lexical.retriever.vocab_dict
+    vocabulary = corpus.known
 
     def order(q: Question) -> Order:
         if q.query not in follow_ups:
