@@ -25,15 +25,15 @@ from llm import (
     offered_providers,
     resolve_model,
 )
-from rag.chain import ask, build_chain
-from rag.embeddings import EmbeddingModel, load_embedding_model
-from rag.ingest import FileReport
-from rag.page_image import PageImageError, render_page
-from rag.retrieval import RetrievalOptions, Source, retrieval_options, retriever_for
+from rag.answer.chain import ask, build_chain
+from rag.documents.page_image import PageImageError, render_page
+from rag.index.embeddings import EmbeddingModel, load_embedding_model
+from rag.index.ingest import FileReport
+from rag.index.store import KnowledgeBase, delete_collection, list_collections, store_location
+from rag.index.store import open_collection as open_stored_collection
+from rag.index.types import CollectionError
+from rag.search.retrieval import RetrievalOptions, Source, retrieval_options, retriever_for
 from rag.settings import RagSettings, load_settings
-from rag.storage import CollectionError
-from rag.store import KnowledgeBase, delete_collection, list_collections, store_location
-from rag.store import open_collection as open_stored_collection
 from ui.answers import answer_turn, chat_model_for, redacted_traceback
 from ui.export import conversation_markdown, escape_markdown
 from ui.state import ModelChoice, Turn, UploadRecord, history_for

@@ -20,8 +20,8 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from machine import describe_machine, load_average, peak_gflops, shaped_model_path  # noqa: E402
 
-from rag.chunking import chunk_document  # noqa: E402
-from rag.pdf import load_pdf  # noqa: E402
+from rag.documents.chunking import chunk_document  # noqa: E402
+from rag.documents.pdf import load_pdf  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 
@@ -32,7 +32,7 @@ def flops_per_token(seq_len: float, layers: int = 12, d: int = 384, ff: int = 15
 
 
 def passages(limit: int) -> list[str]:
-    from rag.embeddings import load_embedding_model
+    from rag.index.embeddings import load_embedding_model
 
     model = load_embedding_model(str(shaped_model_path()))
     document = load_pdf(CORPUS / "microcurso-llm.pdf")

@@ -2,7 +2,8 @@
 
     python bench/first_token.py [--chunks N] [--questions N]
 
-Uses the product's chain (`rag.chain.build_chain` + `rag.chain.ask`) over a collection of N chunks (written as in
+Uses the product's chain (`rag.answer.chain.build_chain` + `rag.answer.chain.ask`) over a collection of N chunks
+(written as in
 bench/query.py), the e5-small-shaped model for the question, default retrieval options, and `llm.build_chat_model
 ("fake")`, which answers instantly: what is measured is rewriting (none without history; the no-LLM `concat`
 with history), embedding, retrieval, prompt building and the first chunk through LangChain's streaming.
@@ -33,10 +34,10 @@ def main() -> None:
     from dataclasses import replace
 
     from llm import build_chat_model
-    from rag.chain import ask, build_chain
-    from rag.collection import Collection
-    from rag.embeddings import load_embedding_model
-    from rag.retrieval import retriever_for
+    from rag.answer.chain import ask, build_chain
+    from rag.index.embeddings import load_embedding_model
+    from rag.index.faiss.collection import Collection
+    from rag.search.retrieval import retriever_for
 
     print(describe_machine(), "| load", load_average())
     model = load_embedding_model(str(shaped_model_path()))

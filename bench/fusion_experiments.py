@@ -12,7 +12,8 @@ BM25 top-50 lists, score = alpha * norm(cosine) + (1 - alpha) * known_fraction *
 list taking that list's normalised minimum (0). `minmax` normalises both lists by their own min and max; `bm25-zero`
 does so for the cosines but takes 0 as the BM25 minimum (BM25's theoretical one). Alpha runs over 0.3..0.9.
 
-`windows`: every chunk is cut into overlapping windows (rag.chunking.chunk_text, --window-tokens / --window-overlap)
+`windows`: every chunk is cut into overlapping windows (rag.documents.chunking.chunk_text, --window-tokens /
+--window-overlap)
 embedded once as passages and cached in WINDOWS.npz (rebuilt when the collection's chunks or the window settings
 differ). The best 20 of a fused list (RRF, and convex minmax at CONVEX_ALPHA) are then reordered by the best window
 cosine to the query (`max window`), by RRF of the fused rank and the window rank (`RRF(fused, window)`), or by the
@@ -36,11 +37,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from bench.retrieval_sweep import CachedQueries  # noqa: E402
-from rag.chunking import chunk_text  # noqa: E402
-from rag.collection import Collection, Hit  # noqa: E402
-from rag.evaluation import EvalReport, evaluate, first_hit_rank, load_questions  # noqa: E402
-from rag.hybrid import RRF_K, QueryRanking, Rankings, fuse, reciprocal_rank_fusion  # noqa: E402
-from rag.retrieval import RetrievalOptions, SearchResult, concat_query, search, sources_from_hits  # noqa: E402
+from rag.documents.chunking import chunk_text  # noqa: E402
+from rag.index.faiss.collection import Collection, Hit  # noqa: E402
+from rag.index.types import QueryRanking, Rankings
+from rag.search.evaluation import EvalReport, evaluate, first_hit_rank, load_questions  # noqa: E402
+from rag.search.fusion import RRF_K, fuse, reciprocal_rank_fusion  # noqa: E402
+from rag.search.retrieval import RetrievalOptions, SearchResult, concat_query, search, sources_from_hits  # noqa: E402
 
 K = 5
 CANDIDATES = 50
@@ -102,7 +104,7 @@ def prepare(collection: Collection, questions: list[dict]) -> dict[str, Question
 
 
 def as_search(collection: Collection, prepared: dict[str, Question], order: Callable[[Question], Order]):
-    """A search for rag.evaluation.evaluate that takes the top k of `order` of the question's prepared rankings."""
+    """A search for rag.search.evaluation.evaluate: the top k of `order` of the question's prepared rankings."""
     chunks = collection.chunks()
 
     def run(question: str, history: list[dict]) -> SearchResult:
@@ -114,7 +116,7 @@ def as_search(collection: Collection, prepared: dict[str, Question], order: Call
 
 
 def rrf_order(q: Question) -> Order:
-    """Reciprocal rank fusion as the product does it (rag.hybrid.fuse, fusion="rrf") of one query."""
+    """Reciprocal rank fusion as the product does it (rag.search.fusion.fuse, fusion="rrf") of one query."""
     return fuse(Rankings([], [q.ranking]), lexical=True, fusion="rrf")
 
 
@@ -146,7 +148,7 @@ def build_windows(collection: Collection, cache: Path, window_tokens: int, overl
     chunks = collection.chunks()
     keys = np.array([c.key for c in chunks])
     settings = np.array([window_tokens, overlap], dtype=np.int64)
-    model = np.array(collection.manifest.embedding_model)
+    model = np.array(collection.info.embedding_model)
     if cache.exists():
         with np.load(cache, allow_pickle=False) as saved:
             if (

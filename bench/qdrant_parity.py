@@ -22,12 +22,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 from bench.retrieval_sweep import CachedQueries  # noqa: E402
-from rag.collection import Collection  # noqa: E402
-from rag.evaluation import comparison_table, evaluate, load_questions  # noqa: E402
-from rag.qdrant_collection import QdrantCollection  # noqa: E402
-from rag.retrieval import concat_query, search  # noqa: E402
+from rag.index.faiss.collection import Collection  # noqa: E402
+from rag.index.qdrant.collection import QdrantCollection  # noqa: E402
+from rag.index.store import KnowledgeBase  # noqa: E402
+from rag.search.evaluation import comparison_table, evaluate, load_questions  # noqa: E402
+from rag.search.retrieval import concat_query, search  # noqa: E402
 from rag.settings import RagSettings  # noqa: E402
-from rag.store import KnowledgeBase  # noqa: E402
 
 K = 5
 

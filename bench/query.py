@@ -5,7 +5,7 @@
 Chunks are real passages of the corpus (chunked with the e5-small-shaped model's tokenizer), repeated to reach
 each size; vectors are synthetic (normalised, clustered around a few hundred topics like real embeddings), so no
 ingestion is needed. Each collection is written to disk with the real storage code (FAISS file, chunk store, BM25
-file) and opened with `Collection.open`; a search is `rag.retrieval.search` with the default options (hybrid: the
+file) and opened with `Collection.open`; a search is `rag.search.retrieval.search` with the default options (hybrid: the
 question embedded with the e5-shaped model, dense top 50 + BM25 top 50 fused by RRF, coverage signals).
 """
 
@@ -37,8 +37,8 @@ def rss_mib() -> float:
 
 
 def corpus_chunks(model) -> list:
-    from rag.chunking import chunk_document
-    from rag.pdf import load_pdf
+    from rag.documents.chunking import chunk_document
+    from rag.documents.pdf import load_pdf
 
     pdfs = sorted((SHARED / "corpus").glob("*.pdf")) + [SHARED / "corpus" / "large" / "coletanea-llm-400p.pdf"]
     return [c for pdf in pdfs for c in chunk_document(load_pdf(pdf), model.count_tokens, 320, 64)]
@@ -53,8 +53,10 @@ def clustered_vectors(n: int, dimension: int, seed: int = 0) -> np.ndarray:
 
 def write_collection(data_dir: Path, name: str, model, chunks: list, vectors: np.ndarray) -> None:
     """A collection on disk, written with the product's own storage code."""
-    from rag.bm25 import LexicalIndex, lexical_file
-    from rag.storage import DocumentInfo, Manifest, write_atomic, write_generation
+    from rag.index.atomic import write_atomic
+    from rag.index.bm25 import LexicalIndex, lexical_file
+    from rag.index.faiss.files import Manifest, write_generation
+    from rag.index.types import DocumentInfo
 
     docs: dict[str, int] = {}
     for chunk in chunks:
@@ -92,10 +94,10 @@ def main() -> None:
         faiss.omp_set_num_threads(args.threads)
     from dataclasses import replace
 
-    from rag.collection import Collection
-    from rag.embeddings import load_embedding_model
-    from rag.retrieval import search
-    from rag.vector_index import build_index, is_approximate
+    from rag.index.embeddings import load_embedding_model
+    from rag.index.faiss.collection import Collection
+    from rag.index.faiss.vectors import build_index, is_approximate
+    from rag.search.retrieval import search
 
     print(describe_machine(), f"| faiss threads {faiss.omp_get_max_threads()} | load {load_average()}")
     model = load_embedding_model(str(shaped_model_path()), precision=args.precision)

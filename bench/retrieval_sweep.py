@@ -7,7 +7,7 @@ calibration of the coverage signal.
 
 `ablation` prints hit@5 / MRR@5 of dense and BM25 alone and of hybrid retrieval without each of its parts and with
 each stemming choice (BM25 indexes are rebuilt in memory; the collection on disk is not touched). `coverage` prints
-the calibration of the `covered` threshold (rag/coverage.py) and how the current threshold flags each group of
+the calibration of the `covered` threshold (rag/search/coverage.py) and how the current threshold flags each group of
 questions; `signals` prints the coverage signals of the default retrieval, one JSON line per question.
 Query embeddings are cached in memory, so one run embeds each distinct query once.
 """
@@ -26,11 +26,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 from langchain_core.embeddings import Embeddings  # noqa: E402
 
-from rag.bm25 import LexicalIndex, Stemming, indexed_text  # noqa: E402
-from rag.collection import Collection, Hit  # noqa: E402
-from rag.evaluation import evaluate, first_hit_rank, load_questions  # noqa: E402
-from rag.hybrid import reciprocal_rank_fusion  # noqa: E402
-from rag.retrieval import RetrievalOptions, SearchResult, concat_query, search, sources_from_hits  # noqa: E402
+from rag.index.bm25 import LexicalIndex, Stemming, indexed_text  # noqa: E402
+from rag.index.faiss.collection import Collection, Hit  # noqa: E402
+from rag.search.evaluation import evaluate, first_hit_rank, load_questions  # noqa: E402
+from rag.search.fusion import reciprocal_rank_fusion  # noqa: E402
+from rag.search.retrieval import RetrievalOptions, SearchResult, concat_query, search, sources_from_hits  # noqa: E402
 
 K = 5
 CANDIDATES = 50

@@ -124,7 +124,7 @@ TEMPLATES: Templates = {
         "en": "CONVERSA_VECTOR_STORE must be `faiss` or `qdrant`, not {value!r}.",
         "pt": "CONVERSA_VECTOR_STORE deve ser `faiss` ou `qdrant`, não {value!r}.",
     },
-    # Collections on disk (rag/storage.py) that cannot be opened as asked.
+    # Collections on disk (rag/index/faiss/files.py) that cannot be opened as asked.
     "collection.invalid_name": {
         "en": "Invalid collection name {name!r}: use letters, digits, '-', '_' or '.', at most 64 characters.",
         "pt": "Nome de coleção inválido {name!r}: use letras, números, '-', '_' ou '.', até 64 caracteres.",
@@ -185,7 +185,7 @@ TEMPLATES: Templates = {
         "pt": "A coleção em {folder} está inconsistente ({vectors} vetores, {chunks} trechos, {expected} no "
         "manifesto); {rebuild}",
     },
-    # The Qdrant store (rag/qdrant_connection.py, rag/qdrant_collection.py).
+    # The Qdrant store (rag/index/qdrant/connection.py, rag/index/qdrant/collection.py).
     "qdrant.missing_package": {
         "en": "CONVERSA_VECTOR_STORE=qdrant needs the qdrant-client package: pip install -r requirements.txt.",
         "pt": "CONVERSA_VECTOR_STORE=qdrant precisa do pacote qdrant-client: pip install -r requirements.txt.",

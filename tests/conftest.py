@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.embeddings import EmbeddingModel, load_embedding_model
+from rag.index.embeddings import EmbeddingModel, load_embedding_model
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 CORPUS = SHARED / "corpus"

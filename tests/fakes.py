@@ -15,7 +15,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import Field
 
-from rag.embeddings import EmbeddingModel
+from rag.index.embeddings import EmbeddingModel
 
 
 class RecordingChatModel(BaseChatModel):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer_type import BOOST, POOL, asks_for_quantity, boost_quantities
-from rag.bm25 import LexicalIndex
-from rag.chunking import Chunk
-from rag.collection import Collection
-from rag.evaluation import parse_configuration
-from rag.pdf import load_pdf
-from rag.retrieval import RetrievalOptions, search
+from rag.documents.chunking import Chunk
+from rag.documents.pdf import load_pdf
+from rag.index.bm25 import LexicalIndex
+from rag.index.faiss.collection import Collection
+from rag.search.answer_type import BOOST, POOL, asks_for_quantity, boost_quantities
+from rag.search.evaluation import parse_configuration
+from rag.search.retrieval import RetrievalOptions, search
 from tests.pdfs import make_pdf
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import rag.retrieval
-from rag.collection import Collection
-from rag.embeddings import EmbeddingModel
-from rag.ingest import ingest_file
+import rag.search.retrieval
+from rag.index.embeddings import EmbeddingModel
+from rag.index.faiss.collection import Collection
+from rag.index.ingest import ingest_file
 from tests.conftest import CORPUS
 from tests.llm_servers import OllamaServer, closed_port_url, isolate_llm_env
 from ui.export import conversation_markdown
@@ -244,13 +244,13 @@ def test_answer_cut_mid_stream_keeps_the_partial_text_marked_interrupted(app_env
 
 
 def test_passages_that_do_not_cover_the_question_are_flagged(app_env, monkeypatch):
-    real = rag.retrieval.retriever_for
+    real = rag.search.retrieval.retriever_for
 
     def not_covering(collection, k, options=None):
         search = real(collection, k, options)
         return lambda question, query: dataclasses.replace(search(question, query), covered=False)
 
-    monkeypatch.setattr(rag.retrieval, "retriever_for", not_covering)
+    monkeypatch.setattr(rag.search.retrieval, "retriever_for", not_covering)
     at = start()
 
     reply = ask(at, "Qual é a capital da Mongólia?")

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from llm import LLMSettings
-from rag.chain import Answer
-from rag.collection import Collection
-from rag.embeddings import EmbeddingModel
-from rag.ingest import FileReport
-from rag.retrieval import SearchResult, Source
+from rag.answer.chain import Answer
+from rag.index.embeddings import EmbeddingModel
+from rag.index.faiss.collection import Collection
+from rag.index.ingest import FileReport
+from rag.search.retrieval import SearchResult, Source
 from tests.llm_servers import closed_port_url, isolate_llm_env
 from tests.pdfs import make_pdf
 from ui.answers import answer_turn, chat_model_for, excerpt, passages_markdown, redacted_traceback

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from rag.chain import ask, build_chain, format_sources
-from rag.collection import Collection
-from rag.ingest import ingest_file
-from rag.retrieval import SearchResult, Source, retriever_for
+from rag.answer.chain import ask, build_chain, format_sources
+from rag.index.faiss.collection import Collection
+from rag.index.ingest import ingest_file
+from rag.search.retrieval import SearchResult, Source, retriever_for
 from tests.fakes import RecordingChatModel
 from tests.pdfs import make_pdf
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rag.chunking import chunk_document, chunk_text, fit_to_window
-from rag.embeddings import EmbeddingModelError, load_embedding_model, uses_e5_prefixes
-from rag.pdf import LoadedDocument, Page
+from rag.documents.chunking import chunk_document, chunk_text, fit_to_window
+from rag.documents.pdf import LoadedDocument, Page
+from rag.index.embeddings import EmbeddingModelError, load_embedding_model, uses_e5_prefixes
 
 SENTENCES = " ".join(f"A frase número {i} fala de modelos de linguagem e de recuperação." for i in range(60))
 
@@ -49,7 +49,7 @@ def test_chunk_size_is_clamped_to_the_model_window():
 
 def test_e5_prefixes_are_applied_to_queries_and_passages(minilm):
     """The sentence-transformers path: query and passage prompts reach the model."""
-    from rag.embeddings import SentenceTransformerEmbeddings
+    from rag.index.embeddings import SentenceTransformerEmbeddings
 
     path = minilm.model_id
     prefixed = SentenceTransformerEmbeddings(path, prefixes=True, local_files_only=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.cli import main
+from rag.cli.main import main
 from tests.pdfs import make_pdf
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.cli import main
+from rag.cli.main import main
 from tests.llm_servers import OllamaServer, closed_port_url, isolate_llm_env
 from tests.pdfs import make_pdf
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rag import storage
-from rag.collection import Collection, delete_collection, list_collections
-from rag.ingest import ingest_file, ingest_paths
-from rag.pdf import load_pdf
-from rag.storage import CollectionError
+from rag.documents.pdf import load_pdf
+from rag.index.faiss import files as storage
+from rag.index.faiss.collection import Collection, delete_collection, list_collections
+from rag.index.ingest import ingest_file, ingest_paths
+from rag.index.types import CollectionError
 from tests.pdfs import make_pdf
 
 RAG_PAGE = "RAG combina busca de trechos relevantes com a geração de texto por um modelo de linguagem."
@@ -43,7 +43,7 @@ def test_reingesting_an_unchanged_file_embeds_nothing(isolated_data_dir, e5):
     again = ingest_file(collection, data, name="a.pdf")
     assert (first.status, first.embedded) == ("added", 1)
     assert (again.status, again.embedded) == ("unchanged", 0)
-    assert collection.manifest.generation == 1
+    assert collection.info.generation == 1
 
 
 def test_a_changed_file_replaces_its_old_chunks_and_reuses_unchanged_vectors(isolated_data_dir, e5):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rag import embeddings
-from rag.embeddings import EmbeddingModel, load_embedding_model, resolve_precision
+from rag.index import embeddings
+from rag.index.embeddings import EmbeddingModel, load_embedding_model, resolve_precision
 from rag.settings import load_settings
 
 PASSAGES = [

@@ -11,9 +11,9 @@ import pytest
 from i18n import Message, localize, missing_translations
 from llm import LLMSettings, explain_error
 from llm.messages import TEMPLATES as LLM_TEMPLATES
+from rag.documents.pdf import DocumentError, load_pdf
 from rag.messages import TEMPLATES as RAG_TEMPLATES
 from rag.messages import message
-from rag.pdf import DocumentError, load_pdf
 
 
 @pytest.mark.parametrize("table", [RAG_TEMPLATES, LLM_TEMPLATES], ids=["rag", "llm"])

@@ -1,4 +1,4 @@
-"""Rendering a cited page with its passage highlighted (rag/page_image.py), on real PDFs."""
+"""Rendering a cited page with its passage highlighted (rag/documents/page_image.py), on real PDFs."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.page_image import PageImageError, passage_char_ranges, render_page
-from rag.pdf import load_pdf
+from rag.documents.page_image import PageImageError, passage_char_ranges, render_page
+from rag.documents.pdf import load_pdf
 from tests.pdfs import make_pdf
 
 PDF = "notas-llm-agentes.pdf"

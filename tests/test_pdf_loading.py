@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.pdf import DocumentError, load_pdf
-from rag.text_cleaning import clean_pages, normalize_for_match
+from rag.documents.cleaning import clean_pages, normalize_for_match
+from rag.documents.pdf import DocumentError, load_pdf
 from tests.pdfs import make_pdf
 
 BAD_FILES = {

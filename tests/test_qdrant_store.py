@@ -13,16 +13,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag import store
-from rag.cli import main
-from rag.collection import Collection
-from rag.embeddings import EmbeddingModel
-from rag.ingest import ingest_paths
-from rag.pdf import load_pdf
-from rag.qdrant_collection import QdrantCollection
-from rag.retrieval import RetrievalOptions, search
+from rag.cli.main import main
+from rag.documents.pdf import load_pdf
+from rag.index import store
+from rag.index.embeddings import EmbeddingModel
+from rag.index.faiss.collection import Collection
+from rag.index.ingest import ingest_paths
+from rag.index.qdrant.collection import QdrantCollection
+from rag.index.types import CollectionError
+from rag.search.retrieval import RetrievalOptions, search
 from rag.settings import RagSettings, load_settings
-from rag.storage import CollectionError
 from tests.llm_servers import closed_port_url
 from tests.pdfs import make_pdf
 
@@ -85,7 +85,7 @@ def test_documents_are_added_replaced_by_hash_and_removed(isolated_data_dir, e5)
     assert len(hits) == 4 and len({s.text for s in hits}) == 4  # the old version's chunks are gone
 
     reopened = store.open_collection(settings, "kb")  # the collection's own model, read from Qdrant
-    assert reopened.manifest.embedding_model == e5.model_id
+    assert reopened.info.embedding_model == e5.model_id
     assert [d.sha256 for d in reopened.documents()] == [second.document.sha256]
 
     assert collection.remove("notas.pdf") and not collection.remove("notas.pdf")

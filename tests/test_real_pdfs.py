@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from rag.chunking import chunk_document
-from rag.collection import Collection
-from rag.ingest import ingest_file, ingest_paths
-from rag.pdf import DocumentError, load_pdf
+from rag.documents.chunking import chunk_document
+from rag.documents.pdf import DocumentError, load_pdf
+from rag.index.faiss.collection import Collection
+from rag.index.ingest import ingest_file, ingest_paths
 from tests.fakes import hash_embedding_model
 
 # What each file must give when read without a password: None means indexed, otherwise the rejection code.

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from rag.collection import Collection
-from rag.ingest import ingest_file
-from rag.retrieval import search
+from rag.index.faiss.collection import Collection
+from rag.index.ingest import ingest_file
+from rag.search.retrieval import search
 from tests.fakes import hash_embedding_model
 from tests.pdfs import make_pdf
 

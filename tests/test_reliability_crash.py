@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.collection import Collection
-from rag.ingest import ingest_paths
+from rag.index.faiss.collection import Collection
+from rag.index.ingest import ingest_paths
 from tests.fakes import hash_embedding_model
 from tests.pdfs import make_pdf
 
@@ -29,8 +29,8 @@ HELPER = textwrap.dedent(
     """
     import os, sys
     from pathlib import Path
-    from rag.collection import Collection
-    from rag.ingest import ingest_file
+    from rag.index.faiss.collection import Collection
+    from rag.index.ingest import ingest_file
     from tests.fakes import hash_embedding_model
 
     files = [Path(p) for p in sys.argv[1:]]

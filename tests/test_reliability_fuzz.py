@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.pdf import DocumentError, LoadedDocument, load_pdf
+from rag.documents.pdf import DocumentError, LoadedDocument, load_pdf
 
 MUTANTS = 500
 # Wall-clock budget for the whole run; a loaded machine runs fewer mutants rather than a slower test.

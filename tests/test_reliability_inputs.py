@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from rag.chunking import chunk_document
-from rag.collection import Collection
-from rag.ingest import ingest_file, ingest_paths
-from rag.pdf import MB, DocumentError, load_pdf
+from rag.documents.chunking import chunk_document
+from rag.documents.pdf import MB, DocumentError, load_pdf
+from rag.index.faiss.collection import Collection
+from rag.index.ingest import ingest_file, ingest_paths
 from tests.fakes import hash_embedding_model
 from tests.pdfs import make_pdf
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from rag.bm25 import LexicalIndex, indexed_text, lexical_file, tokenize
-from rag.chunking import Chunk
-from rag.collection import Collection
-from rag.pdf import load_pdf
+from rag.documents.chunking import Chunk
+from rag.documents.pdf import load_pdf
+from rag.index.bm25 import LexicalIndex, indexed_text, lexical_file, tokenize
+from rag.index.faiss.collection import Collection
 from tests.pdfs import make_pdf
 
 QUANTIZATION = "A quantizacao reduz a precisao dos pesos do modelo para 4 bits com o BitsAndBytesConfig."
@@ -50,7 +50,7 @@ def test_bm25_is_written_with_each_generation_and_follows_add_and_remove(isolate
 def test_bm25_file_is_plain_arrays_that_load_without_pickle(isolated_data_dir, e5):
     collection = _collection(isolated_data_dir, e5)
     collection.add(load_pdf(make_pdf([QUANTIZATION, GARDEN]), name="a.pdf"))
-    path = lexical_file(collection.folder, collection.manifest.generation)
+    path = lexical_file(collection.folder, collection.info.generation)
     with np.load(path, allow_pickle=False) as stored:  # raises if any array needed pickle
         assert set(stored.files) == {"header", "data", "indices", "indptr"}
         assert all(stored[name].dtype != object for name in stored.files)
@@ -61,14 +61,14 @@ def test_bm25_file_is_plain_arrays_that_load_without_pickle(isolated_data_dir, e
 def test_collection_written_before_bm25_existed_rebuilds_it_on_open(isolated_data_dir, e5):
     collection = _collection(isolated_data_dir, e5)
     collection.add(load_pdf(make_pdf([QUANTIZATION, GARDEN]), name="a.pdf"))
-    lexical_file(collection.folder, collection.manifest.generation).unlink()
+    lexical_file(collection.folder, collection.info.generation).unlink()
     assert _docs_found(Collection.open(isolated_data_dir, "kb", e5), "jardim") == {"a.pdf"}
 
 
 def test_damaged_or_mismatched_bm25_file_is_rebuilt_not_trusted(isolated_data_dir, e5):
     collection = _collection(isolated_data_dir, e5)
     collection.add(load_pdf(make_pdf([QUANTIZATION, GARDEN]), name="a.pdf"))
-    path = lexical_file(collection.folder, collection.manifest.generation)
+    path = lexical_file(collection.folder, collection.info.generation)
     LexicalIndex.build(["outra coisa"]).save(path)  # one row for a collection of two chunks
     assert _docs_found(Collection.open(isolated_data_dir, "kb", e5), "jardim") == {"a.pdf"}
     path.write_bytes(b"not an npz file")

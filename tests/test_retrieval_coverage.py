@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from rag.chain import ask, build_chain
-from rag.collection import Collection
-from rag.coverage import MIN_TOP_COSINE, CoverageSignals, is_covered
-from rag.pdf import load_pdf
-from rag.prompts import load_prompt
-from rag.retrieval import RetrievalOptions, retrieval_options, retriever_for, search
+from rag.answer.chain import ask, build_chain
+from rag.answer.prompts import load_prompt
+from rag.documents.pdf import load_pdf
+from rag.index.faiss.collection import Collection
+from rag.search.coverage import MIN_TOP_COSINE, CoverageSignals, is_covered
+from rag.search.retrieval import RetrievalOptions, retrieval_options, retriever_for, search
 from rag.settings import RagSettings, load_settings
 from tests.fakes import RecordingChatModel
 from tests.pdfs import make_pdf

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from rag.collection import Collection
-from rag.embeddings import load_embedding_model
-from rag.pdf import load_pdf
-from rag.storage import CollectionError
+from rag.documents.pdf import load_pdf
+from rag.index.embeddings import load_embedding_model
+from rag.index.faiss.collection import Collection
+from rag.index.types import CollectionError
 from tests.pdfs import make_pdf
 
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from rag.cli import main
+from rag.cli.main import main
 from tests.pdfs import make_pdf
 
 OLLAMA = "Para instalar o Ollama, baixe o instalador oficial. Depois, rode ollama pull para baixar um modelo."

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from rag.collection import Collection
-from rag.evaluation import parse_configuration
-from rag.hybrid import QueryRanking, Rankings, convex_fusion, fuse, reciprocal_rank_fusion
-from rag.pdf import load_pdf
-from rag.retrieval import RetrievalOptions, search
+from rag.documents.pdf import load_pdf
+from rag.index.faiss.collection import Collection
+from rag.index.types import QueryRanking, Rankings
+from rag.search.evaluation import parse_configuration
+from rag.search.fusion import convex_fusion, fuse, reciprocal_rank_fusion
+from rag.search.retrieval import RetrievalOptions, search
 from rag.settings import load_settings
 from tests.pdfs import make_pdf
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from rag.collection import Collection
-from rag.pdf import load_pdf
-from rag.retrieval import RetrievalOptions, search
+from rag.documents.pdf import load_pdf
+from rag.index.faiss.collection import Collection
+from rag.search.retrieval import RetrievalOptions, search
 from tests.pdfs import make_pdf
 from tests.test_retrieval_hybrid import LIBRARY_PAGES, QUESTION
 
@@ -42,7 +42,7 @@ def test_reranker_reorders_the_fused_candidates_and_its_scores_are_reported(libr
 def test_cross_encoder_reranker_runs_a_local_model(library, tmp_path):
     from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
 
-    from rag.rerank import load_reranker
+    from rag.search.rerank import load_reranker
 
     folder = tmp_path / "tiny-cross-encoder"
     folder.mkdir()
@@ -69,7 +69,7 @@ def test_cross_encoder_reranker_runs_a_local_model(library, tmp_path):
 
 
 def test_missing_reranking_model_says_how_to_fix_it(tmp_path):
-    from rag.rerank import RerankerError, load_reranker
+    from rag.search.rerank import RerankerError, load_reranker
 
     with pytest.raises(RerankerError, match="CONVERSA_RERANK_MODEL"):
         load_reranker("nobody/no-such-cross-encoder")

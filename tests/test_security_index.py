@@ -17,10 +17,10 @@ import faiss
 import numpy as np
 import pytest
 
-from rag.bm25 import LexicalIndex, LexicalIndexError
-from rag.collection import Collection
-from rag.ingest import ingest_file
-from rag.storage import CollectionError
+from rag.index.bm25 import LexicalIndex, LexicalIndexError
+from rag.index.faiss.collection import Collection
+from rag.index.ingest import ingest_file
+from rag.index.types import CollectionError
 from tests.fakes import hash_embedding_model
 from tests.pdfs import make_pdf
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from rag.chain import ask, build_chain
-from rag.collection import Collection
-from rag.ingest import ingest_file
-from rag.retrieval import retriever_for
+from rag.answer.chain import ask, build_chain
+from rag.index.faiss.collection import Collection
+from rag.index.ingest import ingest_file
+from rag.search.retrieval import retriever_for
 from tests.fakes import RecordingChatModel, hash_embedding_model
 from tests.pdfs import make_pdf
 

@@ -6,7 +6,7 @@ import faiss
 import numpy as np
 import pytest
 
-from rag.vector_index import build_index, is_approximate
+from rag.index.faiss.vectors import build_index, is_approximate
 
 DIMENSION = 384
 

@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from langchain_core.language_models import BaseChatModel
 
 from llm import LLMError, LLMSettings, build_chat_model, check_provider
-from rag.chain import Answer
-from rag.retrieval import SearchResult, Source
+from rag.answer.chain import Answer
+from rag.search.retrieval import SearchResult, Source
 from ui.export import escape_markdown
 from ui.state import ModelChoice, Turn
 from ui.strings import text

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from rag.ingest import FileReport
-from rag.retrieval import Source
+from rag.index.ingest import FileReport
+from rag.search.retrieval import Source
 
 # FileReport.code values that a password can fix.
 LOCKED_CODES = frozenset({"encrypted", "wrong_password"})

@@ -6,9 +6,9 @@ from collections.abc import Callable, Iterable
 from typing import Literal
 
 from i18n import localize
-from rag.collection import Progress
-from rag.ingest import FileReport, ingest_file
-from rag.store import KnowledgeBase
+from rag.index.ingest import FileReport, ingest_file
+from rag.index.store import KnowledgeBase
+from rag.index.types import Progress
 from ui.strings import counted, text
 
 Tone = Literal["success", "info", "warning", "error"]

@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING
 
 from langchain_core.messages import BaseMessage, HumanMessage
 
-from rag.answer_type import boost_quantities
-from rag.collection import Hit
-from rag.coverage import CoverageSignals, is_covered, signals
-from rag.hybrid import Fusion, fuse
+from rag.index.store import KnowledgeBase
+from rag.index.types import Hit
+from rag.search.answer_type import boost_quantities
+from rag.search.coverage import CoverageSignals, is_covered, signals
+from rag.search.fusion import Fusion, fuse
 from rag.settings import RagSettings, RetrievalMode
-from rag.store import KnowledgeBase
 
 if TYPE_CHECKING:
-    from rag.rerank import Reranker
+    from rag.search.rerank import Reranker
 
 # Earlier user turns kept for the no-LLM follow-up query: the topic usually sits in the last one or two.
 _HISTORY_TURNS = 2
@@ -74,11 +74,12 @@ class RetrievalOptions:
     better: docs/retrieval.md) searches the combined query only."""
     answer_types: bool = True
     """In hybrid retrieval fused by score, move passages whose best sentence holds a number up when the question asks
-    for a quantity (rag/answer_type.py; measured better). Not with a reranker, which reads the passages itself."""
+    for a quantity (rag/search/answer_type.py; measured better). Not with a reranker, which reads the passages
+    itself."""
     reranker: Reranker | None = None
     """A cross-encoder that reorders the best fused candidates; None keeps the fused order."""
     min_top_cosine: float | None = None
-    """The coverage threshold to use instead of the embedding model's calibrated one (rag/coverage.py)."""
+    """The coverage threshold to use instead of the embedding model's calibrated one (rag/search/coverage.py)."""
 
 
 def retrieval_options(settings: RagSettings) -> RetrievalOptions:
@@ -87,7 +88,7 @@ def retrieval_options(settings: RagSettings) -> RetrievalOptions:
     Raises:
         RerankerError: CONVERSA_RERANK_MODEL names a model that cannot be loaded.
     """
-    from rag.rerank import load_reranker
+    from rag.search.rerank import load_reranker
 
     return RetrievalOptions(
         mode=settings.retrieval,

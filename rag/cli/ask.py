@@ -7,10 +7,10 @@ import json
 import sys
 from pathlib import Path
 
-from rag.chain import ask, build_chain
-from rag.retrieval import retrieval_options, retriever_for
+from rag.answer.chain import ask, build_chain
+from rag.index.store import KnowledgeBase
+from rag.search.retrieval import retrieval_options, retriever_for
 from rag.settings import RagSettings
-from rag.store import KnowledgeBase
 
 
 def run_ask(args: argparse.Namespace, settings: RagSettings, collection: KnowledgeBase) -> int:

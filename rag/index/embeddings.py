@@ -117,7 +117,7 @@ class SentenceTransformerEmbeddings(Embeddings):
         self._passage_threads = torch.get_num_threads()
         self.precision = resolve_precision(precision)
         if self.precision == "int8":
-            from rag.int8 import quantize_linear_layers
+            from rag.index.int8 import quantize_linear_layers
 
             quantize_linear_layers(self.client)
 
@@ -174,7 +174,7 @@ def resolve_precision(precision: EmbeddingPrecision) -> EmbeddingPrecision:
     """The precision `auto` stands for on this CPU; any other setting is returned as is.
 
     Measured on a 2-core Xeon with AVX-512, VNNI and avx512_bf16 but no AMX (docs/performance.md): bf16 matrix
-    products ran slower than fp32 there, and int8 (`rag.int8`), 1.3x faster in short runs, kept only 93% of the
+    products ran slower than fp32 there, and int8 (`rag.index.int8`), 1.3x faster in short runs, kept only 93% of the
     fp32 top 10 on all-MiniLM-L6-v2 and stalled in long runs on a busy machine. So `auto` is bf16 only where AMX
     does bf16 in hardware tiles, and fp32 elsewhere; int8 is opt-in.
     """

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from rag.retrieval import RetrievalOptions, SearchResult
-from rag.text_cleaning import normalize_for_match
+from rag.documents.cleaning import normalize_for_match
+from rag.search.retrieval import RetrievalOptions, SearchResult
 
 # `fused` without a weight: the follow-up counts twice as much as the combined query.
 _FUSED_WEIGHT = 2.0

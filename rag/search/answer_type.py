@@ -6,8 +6,8 @@ import math
 import re
 from collections.abc import Callable
 
-from rag.bm25 import tokenize
-from rag.chunking import Chunk, split_sentences
+from rag.documents.chunking import Chunk, split_sentences
+from rag.index.bm25 import tokenize
 
 # How many, how much, which value: Portuguese and English, the languages the collection's tokeniser stems.
 QUANTITY = re.compile(

@@ -4,56 +4,40 @@ from __future__ import annotations
 
 import shutil
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import faiss
 import numpy as np
 
-from rag.bm25 import LexicalIndex, LexicalIndexError, indexed_text, lexical_file, remove_stale_lexical_files
-from rag.chunking import Chunk, chunk_document, fit_to_window
-from rag.embeddings import EmbeddingModel, load_embedding_model
-from rag.hybrid import QueryRanking, Rankings
-from rag.pdf import LoadedDocument
-from rag.storage import (
+from rag.documents.chunking import Chunk, chunk_document, fit_to_window
+from rag.documents.pdf import LoadedDocument
+from rag.index.adding import document_info, embed_chunks
+from rag.index.atomic import write_atomic
+from rag.index.bm25 import LexicalIndex, LexicalIndexError, indexed_text, lexical_file, remove_stale_lexical_files
+from rag.index.embeddings import EmbeddingModel, load_embedding_model
+from rag.index.faiss.files import (
     MANIFEST,
-    DocumentInfo,
     Manifest,
-    check_model,
-    check_name,
     folder_lock,
     read_latest_generation,
     read_manifest,
-    write_atomic,
     write_generation,
 )
-from rag.vector_index import build_index
-
-Progress = Callable[[int, int], None]
-"""Called with (passages embedded so far, passages in all)."""
-
-_EMBED_BATCH = 64
-
-
-@dataclass(frozen=True)
-class Hit:
-    """A retrieved chunk and its cosine similarity to the question."""
-
-    chunk: Chunk
-    score: float
-
-
-@dataclass(frozen=True)
-class AddResult:
-    """What adding one document did: `added`, `replaced` (a changed file of the same name) or `unchanged`."""
-
-    status: str
-    document: DocumentInfo
-    embedded: int
-    """Passages actually sent to the embedding model (reused and duplicate ones are not)."""
+from rag.index.faiss.vectors import build_index
+from rag.index.types import (
+    AddResult,
+    CollectionInfo,
+    DocumentInfo,
+    Hit,
+    Progress,
+    QueryRanking,
+    Rankings,
+    check_model,
+    check_name,
+)
 
 
 @dataclass(frozen=True)
@@ -81,44 +65,6 @@ def _read_state(folder: Path, manifest: Manifest) -> _State:
     except LexicalIndexError:
         lexical = None  # a collection written before BM25 existed, or by another tokeniser: rebuilt in memory
     return _state(manifest, vectors, chunks, lexical)
-
-
-def document_info(document: LoadedDocument, chunks: int) -> DocumentInfo:
-    """What a collection records of a document it indexes now."""
-    added_at = datetime.now(UTC).isoformat(timespec="seconds")
-    return DocumentInfo(document.name, document.sha256, document.page_count, chunks, added_at)
-
-
-def embed_chunks(
-    embedding: EmbeddingModel,
-    chunks: list[Chunk],
-    known: Callable[[str], np.ndarray | None],
-    progress: Progress | None = None,
-) -> tuple[np.ndarray, int]:
-    """Vectors for `chunks`, and how many passages were embedded: a passage `known(chunk.key)` already has a vector
-    for, or one repeated in `chunks`, is not embedded again."""
-    vectors = np.zeros((len(chunks), embedding.dimension), dtype=np.float32)
-    todo: dict[str, list[int]] = {}
-    for i, chunk in enumerate(chunks):
-        vector = known(chunk.key)
-        if vector is not None:
-            vectors[i] = vector
-        else:
-            todo.setdefault(chunk.key, []).append(i)
-    # Passages of similar length in one batch: less padding (sentence-transformers sorts only within a call).
-    pending = sorted(todo.values(), key=lambda rows: len(chunks[rows[0]].text))
-    done = 0
-    if progress:
-        progress(0, len(pending))
-    for start in range(0, len(pending), _EMBED_BATCH):
-        batch = pending[start : start + _EMBED_BATCH]
-        embedded = np.asarray(embedding.embed_passages([chunks[rows[0]].text for rows in batch]), np.float32)
-        for rows, vector in zip(batch, embedded, strict=True):
-            vectors[rows] = vector
-        done += len(batch)
-        if progress:
-            progress(done, len(pending))
-    return vectors, len(pending)
 
 
 def list_collections(data_dir: Path) -> list[str]:
@@ -177,7 +123,7 @@ class Collection:
         return self.folder.name
 
     @property
-    def manifest(self) -> Manifest:
+    def info(self) -> CollectionInfo:
         return self._state.manifest
 
     def documents(self) -> list[DocumentInfo]:

@@ -28,7 +28,7 @@ class CrossEncoderReranker:
             from sentence_transformers import CrossEncoder
         except ImportError as exc:
             raise RerankerError("Reranking needs sentence-transformers: pip install sentence-transformers") from exc
-        from rag.embeddings import hub_reachable, is_cached
+        from rag.index.embeddings import hub_reachable, is_cached
 
         folder = Path(model_id).expanduser()
         offline = folder.is_dir() or is_cached(model_id)

@@ -21,25 +21,28 @@ from typing import Any
 
 import numpy as np
 
-from rag.bm25 import indexed_text, query_words, term_id, term_weights, tokenize
-from rag.chunking import Chunk, chunk_document, fit_to_window
-from rag.collection import AddResult, Progress, document_info, embed_chunks
-from rag.embeddings import EmbeddingModel, load_embedding_model
-from rag.hybrid import QueryRanking, Rankings
-from rag.messages import message
-from rag.pdf import LoadedDocument
-from rag.qdrant_connection import PREFIX, Connection, connect, explained
-from rag.qdrant_records import CollectionConfig, chunk_id, chunks_of, document_record, kind_is, record_id
-from rag.settings import RagSettings
-from rag.storage import (
+from rag.documents.chunking import Chunk, chunk_document, fit_to_window
+from rag.documents.pdf import LoadedDocument
+from rag.index.adding import document_info, embed_chunks
+from rag.index.atomic import write_atomic
+from rag.index.bm25 import indexed_text, query_words, term_id, term_weights, tokenize
+from rag.index.embeddings import EmbeddingModel, load_embedding_model
+from rag.index.qdrant.connection import PREFIX, Connection, connect, explained
+from rag.index.qdrant.records import CollectionConfig, chunk_id, chunks_of, document_record, kind_is, record_id
+from rag.index.types import (
+    AddResult,
     CollectionError,
+    CollectionInfo,
     DocumentInfo,
-    Manifest,
+    Progress,
+    QueryRanking,
+    Rankings,
     check_model,
     check_name,
     chunk_from_record,
-    write_atomic,
 )
+from rag.messages import message
+from rag.settings import RagSettings
 
 _DENSE, _LEXICAL = "dense", "bm25"
 _UPSERT_BATCH = 128
@@ -94,9 +97,10 @@ class QdrantCollection:
         return self._name
 
     @property
-    def manifest(self) -> Manifest:
+    def info(self) -> CollectionInfo:
         c = self._config
-        return Manifest(c.embedding_model, c.dimension, c.chunk_tokens, c.chunk_overlap, documents=self.documents())
+        documents = self.documents()
+        return CollectionInfo(c.embedding_model, c.dimension, c.chunk_tokens, c.chunk_overlap, documents=documents)
 
     def _exists(self) -> bool:
         return bool(self._connection.client.collection_exists(self._qname))

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Literal
 
-from rag.chunking import Chunk
+from rag.index.types import Rankings
 
 # The constant of the original RRF paper (Cormack et al., 2009): it damps the weight of the very first ranks.
 RRF_K = 60
@@ -15,30 +14,6 @@ RRF_K = 60
 CONVEX_ALPHA = 0.4
 
 Fusion = Literal["convex", "rrf"]
-
-
-@dataclass(frozen=True)
-class QueryRanking:
-    """What one query found in one snapshot of a collection: chunk rows with their scores, best first."""
-
-    query: str
-    weight: float
-    dense: list[tuple[int, float]]
-    """(row, cosine similarity)."""
-    lexical: list[tuple[int, float]] = field(default_factory=list)
-    """(row, BM25 score); empty in dense-only retrieval."""
-    known_fraction: float = 1.0
-    """Share of the query's words that occur anywhere in the collection."""
-
-
-@dataclass(frozen=True)
-class Rankings:
-    """The rankings of all queries of one search, and the chunks their rows point into."""
-
-    chunks: list[Chunk]
-    queries: list[QueryRanking]
-    idf: Callable[[str], float] | None = None
-    """A BM25 token's IDF over the whole collection, where the store can tell it cheaply (the FAISS store)."""
 
 
 def reciprocal_rank_fusion(

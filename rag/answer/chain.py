@@ -13,9 +13,9 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda, RunnablePassthrough
 
+from rag.answer.prompts import detect_language, load_prompt
 from rag.messages import message
-from rag.prompts import detect_language, load_prompt
-from rag.retrieval import SearchResult, Source, concat_query
+from rag.search.retrieval import SearchResult, Source, concat_query
 from rag.settings import FollowUpStrategy
 
 _log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from typing import Literal
 
 Language = Literal["pt", "en"]
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 
 _PT_MARKERS = re.compile(
     r"[ãõçáéíóúâêô]|\b(o|a|os|as|que|de|do|da|dos|das|em|no|na|um|uma|para|com|não|como|qual|quais|quanto|"

@@ -6,11 +6,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.collection import Progress
+from rag.documents.pdf import MB, DocumentError, load_pdf, read_source, sha256_of
+from rag.index.store import KnowledgeBase
+from rag.index.types import Progress
 from rag.messages import message
-from rag.pdf import MB, DocumentError, load_pdf, read_source, sha256_of
 from rag.settings import load_settings
-from rag.store import KnowledgeBase
 
 
 @dataclass(frozen=True)

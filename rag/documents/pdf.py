@@ -16,8 +16,8 @@ from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
 from pypdf.generic import DictionaryObject
 
+from rag.documents.cleaning import clean_pages
 from rag.messages import message
-from rag.text_cleaning import clean_pages
 
 # pypdf logs every recoverable oddity of a damaged file; the user gets one reason per file instead.
 logging.getLogger("pypdf").setLevel(logging.ERROR)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rag.hybrid import Rankings
+from rag.index.types import Rankings
 
 # The lowest best-passage cosine that still counts as covered, per embedding model: cosines of one model are not
 # comparable with another's. Calibrated on answerable questions (docs/retrieval.md): the largest multiple of 0.005

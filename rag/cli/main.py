@@ -11,16 +11,16 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from rag.chain import ask, build_chain
-from rag.embeddings import EmbeddingModelError
-from rag.evaluation import comparison_table, evaluate, load_questions, parse_configuration
-from rag.ingest import FileReport, ingest_paths
-from rag.qdrant_connection import local_path, safe_url
-from rag.rerank import RerankerError
-from rag.retrieval import RetrievalOptions, SearchResult, retrieval_options, retriever_for
+from rag.answer.chain import ask, build_chain
+from rag.index.embeddings import EmbeddingModelError
+from rag.index.ingest import FileReport, ingest_paths
+from rag.index.qdrant.connection import local_path, safe_url
+from rag.index.store import KnowledgeBase, copy_to_qdrant, delete_collection, list_collections, open_collection
+from rag.index.types import CollectionError
+from rag.search.evaluation import comparison_table, evaluate, load_questions, parse_configuration
+from rag.search.rerank import RerankerError
+from rag.search.retrieval import RetrievalOptions, SearchResult, retrieval_options, retriever_for
 from rag.settings import RagSettings, load_settings
-from rag.storage import CollectionError
-from rag.store import KnowledgeBase, copy_to_qdrant, delete_collection, list_collections, open_collection
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -173,7 +173,7 @@ def _cmd_search(args: argparse.Namespace, settings: RagSettings) -> int:
 
 
 def _cmd_ask(args: argparse.Namespace, settings: RagSettings) -> int:
-    from rag.cli_ask import run_ask
+    from rag.cli.ask import run_ask
 
     return run_ask(args, settings, _open(settings))
 
@@ -204,7 +204,7 @@ def _cmd_list(args: argparse.Namespace, settings: RagSettings) -> int:
         print(f"Collection '{settings.collection}' is empty.")
         return 0
     collection = _open(settings)
-    print(f"Collection '{collection.name}' ({collection.manifest.embedding_model}):")
+    print(f"Collection '{collection.name}' ({collection.info.embedding_model}):")
     for doc in collection.documents():
         print(f"  {doc.name}: {doc.pages} pages, {doc.chunks} chunks, added {doc.added_at}")
     if not collection.documents():

@@ -1,23 +1,22 @@
-"""On-disk format of a collection: a manifest, a FAISS file and a JSON chunk store, written atomically."""
+"""On-disk format of a FAISS collection: a manifest, a FAISS file and a JSON chunk store, written atomically."""
 
 from __future__ import annotations
 
 import fcntl
 import json
 import os
-import re
 import struct
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TypeGuard
 
 import faiss
 import numpy as np
 
-from rag.chunking import Chunk
+from rag.documents.chunking import Chunk
+from rag.index.atomic import fsync_dir, write_atomic
+from rag.index.types import CollectionError, CollectionInfo, DocumentInfo, chunk_from_record, is_count, short
 from rag.messages import message
 
 FORMAT_VERSION = 1
@@ -26,45 +25,14 @@ MANIFEST = "manifest.json"
 _MAX_DIMENSION = 8192
 # Commits take milliseconds: a reader overtaken this many times in a row is facing a real fault, not a race.
 _READ_ATTEMPTS = 5
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _PICKLE_SUFFIXES = (".pkl", ".pickle")
 
 
-class CollectionError(Exception):
-    """A collection that cannot be opened or used as asked; the message says how to fix it."""
-
-
-def check_model(name: str, built_with: str, dimension: int, embedding_model: str, embedding_dimension: int) -> None:
-    """Refuse to search a collection with another embedding model than the one it was built with: its vectors
-    would be compared with vectors from another space, and the results would be silently wrong."""
-    if (embedding_model, embedding_dimension) != (built_with, dimension):
-        raise CollectionError(
-            message("collection.wrong_model", name=name, built_with=built_with, model=embedding_model)
-        )
-
-
 @dataclass
-class DocumentInfo:
-    """What a collection knows of one document."""
+class Manifest(CollectionInfo):
+    """Everything needed to reopen a FAISS collection: how it was built, what it holds, and the file format."""
 
-    name: str
-    sha256: str
-    pages: int
-    chunks: int
-    added_at: str
-
-
-@dataclass
-class Manifest:
-    """Everything needed to reopen a collection and to know how it was built."""
-
-    embedding_model: str
-    dimension: int
-    chunk_tokens: int
-    chunk_overlap: int
     format_version: int = FORMAT_VERSION
-    generation: int = 0
-    documents: list[DocumentInfo] = field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, indent=1)
@@ -77,7 +45,7 @@ class Manifest:
             manifest = cls(documents=docs, **raw)
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
             raise CollectionError(
-                message("collection.invalid_manifest", path=str(where), detail=_short(exc), rebuild=_REBUILD)
+                message("collection.invalid_manifest", path=str(where), detail=short(exc), rebuild=_REBUILD)
             ) from exc
         problem = manifest_problem(manifest)
         if problem:
@@ -85,11 +53,6 @@ class Manifest:
                 message("collection.manifest_problem", path=str(where), problem=problem, rebuild=_REBUILD)
             )
         return manifest
-
-
-def is_count(value: object, minimum: int = 0) -> TypeGuard[int]:
-    # JSON gives no type guarantees, and bool is an int to Python.
-    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
 
 
 def manifest_problem(m: Manifest) -> str | None:
@@ -105,23 +68,11 @@ def manifest_problem(m: Manifest) -> str | None:
     for d in m.documents:
         strings = isinstance(d.name, str) and isinstance(d.sha256, str) and isinstance(d.added_at, str)
         if not (strings and is_count(d.pages) and is_count(d.chunks)):
-            return message("manifest.document", name=_short(d.name))
+            return message("manifest.document", name=short(d.name))
     return None
 
 
-def _short(value: object) -> str:
-    text = str(value)
-    return text if len(text) <= 120 else text[:117] + "..."
-
-
 _REBUILD = message("collection.rebuild")
-
-
-def check_name(name: str) -> str:
-    """Collection names become folder names: refuse anything that could point outside the data dir."""
-    if not _NAME.match(name) or name in (".", ".."):
-        raise CollectionError(message("collection.invalid_name", name=name))
-    return name
 
 
 def _files(generation: int) -> tuple[str, str]:
@@ -142,7 +93,7 @@ def read_manifest(folder: Path) -> Manifest | None:
         text = path.read_text(encoding="utf-8")
     except (OSError, ValueError) as exc:
         raise CollectionError(
-            message("collection.file_unreadable", path=str(path), detail=_short(exc), rebuild=_REBUILD)
+            message("collection.file_unreadable", path=str(path), detail=short(exc), rebuild=_REBUILD)
         ) from exc
     return Manifest.from_json(text, path)
 
@@ -162,7 +113,7 @@ def read_generation(folder: Path, manifest: Manifest) -> tuple[np.ndarray, list[
         chunks = [chunk_from_record(c) for c in raw_chunks]
     except (OSError, RuntimeError, ValueError, TypeError, KeyError, MemoryError) as exc:
         raise CollectionError(
-            message("collection.unreadable", folder=str(folder), detail=_short(exc), rebuild=_REBUILD)
+            message("collection.unreadable", folder=str(folder), detail=short(exc), rebuild=_REBUILD)
         ) from exc
     if index.d != manifest.dimension or index.metric_type != faiss.METRIC_INNER_PRODUCT:
         raise CollectionError(message("collection.vectors_mismatch", folder=str(folder), rebuild=_REBUILD))
@@ -187,18 +138,6 @@ def read_latest_generation(folder: Path, manifest: Manifest) -> tuple[Manifest, 
     return manifest, *read_generation(folder, manifest)
 
 
-def chunk_from_record(record: object) -> Chunk:
-    """A chunk from its stored form ({"doc", "page", "text", "label"}), checked: stored data is not trusted."""
-    if not isinstance(record, dict):
-        raise ValueError("a chunk record is not an object")
-    doc, page, text, label = record.get("doc"), record.get("page"), record.get("text"), record.get("label")
-    if not (isinstance(doc, str) and isinstance(text, str) and is_count(page, 1)):
-        raise ValueError("a chunk record has invalid values")
-    if label is not None and not isinstance(label, str):
-        raise ValueError("a chunk record has an invalid page label")
-    return Chunk(doc=doc, page=page, text=text, page_label=label)
-
-
 def _flat_index_header(dimension: int, count: int) -> bytes:
     """The bytes FAISS writes before the vectors of a flat inner-product index of `count` vectors."""
     empty = bytes(faiss.serialize_index(faiss.IndexFlatIP(dimension)))
@@ -220,20 +159,6 @@ def _check_vectors_file(path: Path, dimension: int, count: int) -> None:
         raise ValueError(f"{path.name} does not hold the {count} vectors of dimension {dimension} the manifest lists")
 
 
-def write_atomic(path: Path, write) -> None:
-    """Write through a temporary file in the same folder, flush it to disk, then rename over `path`."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def write_generation(folder: Path, manifest: Manifest, vectors: np.ndarray, chunks: list[Chunk]) -> None:
     """Write the data files of `manifest.generation`, then the manifest that points at them.
 
@@ -248,7 +173,7 @@ def write_generation(folder: Path, manifest: Manifest, vectors: np.ndarray, chun
     payload = json.dumps(records, ensure_ascii=False)
     write_atomic(folder / chunks_name, lambda tmp: Path(tmp).write_text(payload, encoding="utf-8"))
     write_atomic(folder / MANIFEST, lambda tmp: Path(tmp).write_text(manifest.to_json(), encoding="utf-8"))
-    _fsync_dir(folder)
+    fsync_dir(folder)
     remove_stale_files(folder, manifest.generation)
 
 
@@ -259,14 +184,6 @@ def remove_stale_files(folder: Path, generation: int) -> None:
         stale_data = path.name.startswith(("vectors-", "chunks-")) and path.name not in keep
         if stale_data or path.name.endswith(".tmp"):
             path.unlink(missing_ok=True)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @contextmanager

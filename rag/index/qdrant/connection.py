@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from rag.index.types import CollectionError, check_name
 from rag.messages import message
 from rag.settings import RagSettings
-from rag.storage import CollectionError, check_name
 
 PREFIX = "conversa-"
 """Conversa's collections are the Qdrant collections named with this prefix."""

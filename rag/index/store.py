@@ -5,15 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
-from rag import collection as faiss_store
-from rag.chunking import Chunk
-from rag.collection import AddResult, Collection, Progress
-from rag.embeddings import EmbeddingModel
-from rag.hybrid import Rankings
+from rag.documents.chunking import Chunk
+from rag.documents.pdf import LoadedDocument
+from rag.index.embeddings import EmbeddingModel
+from rag.index.faiss import collection as faiss_store
+from rag.index.faiss.collection import Collection
+from rag.index.types import AddResult, CollectionError, CollectionInfo, DocumentInfo, Progress, Rankings
 from rag.messages import message
-from rag.pdf import LoadedDocument
 from rag.settings import RagSettings
-from rag.storage import CollectionError, DocumentInfo, Manifest
 
 
 class KnowledgeBase(Protocol):
@@ -29,7 +28,7 @@ class KnowledgeBase(Protocol):
     def name(self) -> str: ...
 
     @property
-    def manifest(self) -> Manifest:
+    def info(self) -> CollectionInfo:
         """The embedding model, chunking parameters and documents the collection was built with."""
         ...
 
@@ -66,7 +65,7 @@ def open_collection(settings: RagSettings, name: str, embedding: EmbeddingModel 
         CollectionError: the collection cannot be opened as asked (the message says how to fix it).
     """
     if settings.vector_store == "qdrant":
-        from rag.qdrant_collection import QdrantCollection
+        from rag.index.qdrant.collection import QdrantCollection
 
         return QdrantCollection.open(settings, name, embedding)
     return Collection.open(
@@ -82,7 +81,7 @@ def open_collection(settings: RagSettings, name: str, embedding: EmbeddingModel 
 def store_location(settings: RagSettings) -> str:
     """Which store the settings point at, without credentials: collections of different stores never mix."""
     if settings.vector_store == "qdrant":
-        from rag.qdrant_connection import local_path, safe_url
+        from rag.index.qdrant.connection import local_path, safe_url
 
         return f"qdrant {safe_url(settings.qdrant_url) if settings.qdrant_url else local_path(settings)}"
     return str(settings.data_dir.resolve())
@@ -91,7 +90,7 @@ def store_location(settings: RagSettings) -> str:
 def list_collections(settings: RagSettings) -> list[str]:
     """Names of the collections in the selected store."""
     if settings.vector_store == "qdrant":
-        from rag.qdrant_connection import list_qdrant_collections
+        from rag.index.qdrant.connection import list_qdrant_collections
 
         return list_qdrant_collections(settings)
     return faiss_store.list_collections(settings.data_dir)
@@ -100,7 +99,7 @@ def list_collections(settings: RagSettings) -> list[str]:
 def delete_collection(settings: RagSettings, name: str) -> None:
     """Delete a collection and everything kept for it; deleting one that does not exist does nothing."""
     if settings.vector_store == "qdrant":
-        from rag.qdrant_connection import delete_qdrant_collection
+        from rag.index.qdrant.connection import delete_qdrant_collection
 
         delete_qdrant_collection(settings, name)
         return
@@ -118,7 +117,7 @@ def copy_to_qdrant(settings: RagSettings, name: str) -> list[tuple[str, str]]:
         CollectionError: there is no such FAISS collection, Qdrant cannot be used, or the Qdrant collection was
             built with another embedding model.
     """
-    from rag.qdrant_collection import QdrantCollection
+    from rag.index.qdrant.collection import QdrantCollection
 
     if name not in faiss_store.list_collections(settings.data_dir):
         raise CollectionError(message("qdrant.nothing_to_copy", name=name, folder=settings.data_dir))

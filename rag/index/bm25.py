@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from rag.chunking import Chunk
+from rag.documents.chunking import Chunk
 
 Stemming = Literal["both", "portuguese", "english", "none"]
 

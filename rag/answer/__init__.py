@@ -1,0 +1,1 @@
+"""Answer: the prompts and the chain that streams a cited answer."""

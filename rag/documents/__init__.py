@@ -1,0 +1,1 @@
+"""Documents in: PDF pages read and cleaned, then cut into passages."""

@@ -1,0 +1,1 @@
+"""The default store: one folder per collection under the data dir, FAISS + JSON chunks, committed atomically."""

@@ -1,0 +1,1 @@
+"""Search: dense and BM25 rankings fused, answer types, coverage, reranking, evaluation."""
