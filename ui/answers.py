@@ -1,4 +1,4 @@
-"""Answering in the app: pick a usable chat model or fall back to search, and turn an Answer into a Turn."""
+"""Answering in the app: pick a usable chat model or fall back to search, and turn an answer's events into a Turn."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from langchain_core.language_models import BaseChatModel
 
 from llm import LLMError, LLMSettings, build_chat_model, check_provider
-from rag.answer.chain import Answer
+from rag.core import Transcript
 from rag.search.retrieval import SearchResult, Source
 from ui.export import escape_markdown
 from ui.state import ModelChoice, Turn
@@ -60,19 +60,14 @@ def passages_markdown(sources: list[Source], language: str) -> str:
     return "\n\n".join(lines)
 
 
-def answer_turn(answer: Answer, collection: str, notice: str | None, language: str) -> Turn:
-    """The assistant's turn once `answer` has streamed; passages stand in when no model wrote anything."""
-    retrieval: SearchResult | None = answer.retrieval
-    sources = list(retrieval.sources) if retrieval else []
-    written = bool(answer.text.strip()) and notice is None
-    return Turn(
-        role="assistant",
-        content=answer.text if written else passages_markdown(sources, language),
-        sources=sources,
-        collection=collection,
-        covered=retrieval.covered if retrieval else None,
-        notice=notice,
-        error=answer.error,
-        interrupted=answer.interrupted,
-        search_query=answer.search_query or (retrieval.search_query if retrieval else ""),
-    )
+def settle_turn(turn: Turn, transcript: Transcript, language: str) -> None:
+    """Complete the assistant's turn once its answer's events have all arrived; passages stand in when no model
+    wrote anything."""
+    search: SearchResult | None = transcript.search
+    turn.sources = list(search.sources) if search else []
+    turn.covered = search.covered if search else None
+    turn.search_query = search.search_query if search else turn.search_query
+    turn.error = transcript.error
+    turn.interrupted = transcript.interrupted
+    written = bool(transcript.text.strip()) and turn.notice is None
+    turn.content = transcript.text if written else passages_markdown(turn.sources, language)

@@ -29,6 +29,8 @@ class Turn:
     interrupted: bool = False
     search_query: str | None = None
     """What was searched (a follow-up is searched together with earlier questions); None when no search ran."""
+    history_trimmed: int = 0
+    """Earlier messages left out of the prompt because the model's window could not hold them."""
 
     @property
     def search_only(self) -> bool:
