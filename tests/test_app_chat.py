@@ -345,3 +345,20 @@ def test_a_click_while_the_answer_streams_keeps_what_arrived_marked_as_stopped(a
     assert reply.role == "assistant" and reply.content == "Primeira parte"
     assert reply.interrupted and reply.sources
     assert "A resposta foi interrompida antes do fim" in all_text(at.chat_message[-1])
+
+
+def test_a_sentence_its_source_does_not_support_is_marked_and_the_export_keeps_the_mark(app_env, monkeypatch):
+    import ui.chat
+    from tests.fakes import RecordingChatModel
+
+    model = RecordingChatModel(replies=["O loop de decodificação gera 7 milhões de tokens por segundo [1]."])
+    monkeypatch.setattr(ui.chat, "chat_model_for", lambda choice, settings: (model, None))
+    at = start()
+
+    reply = ask(at, QUESTION)
+
+    (check,) = [w for w in alerts(reply, "warning") if "Verificação das citações" in w]
+    assert "7 milhões" in check and "não está na fonte \\[1\\]" in check
+    assert reply.markdown[0].value == model.replies[0]  # the answer itself is shown as the model wrote it
+    exported = conversation_markdown(at.session_state["messages"], "default", "pt")
+    assert model.replies[0] in exported and "não está na fonte \\[1\\]" in exported

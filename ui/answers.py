@@ -69,5 +69,6 @@ def settle_turn(turn: Turn, transcript: Transcript, language: str) -> None:
     turn.search_query = search.search_query if search else turn.search_query
     turn.error = transcript.error
     turn.interrupted = transcript.interrupted
+    turn.unsupported = list(transcript.unsupported)
     written = bool(transcript.text.strip()) and turn.notice is None
     turn.content = transcript.text if written else passages_markdown(turn.sources, language)

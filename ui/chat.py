@@ -9,12 +9,12 @@ from datetime import datetime
 import streamlit as st
 
 from llm import LLMSettings, explain_error
-from rag.core import Conversa, Done, Failed, Searching, SourcesFound, Token, Transcript
+from rag.core import Conversa, Searching, SourcesFound, Token, Transcript
 from rag.index.store import KnowledgeBase
 from rag.messages import message
 from rag.search.retrieval import Source
 from ui.answers import chat_model_for, redacted_traceback, settle_turn
-from ui.export import conversation_markdown, escape_markdown
+from ui.export import check_markdown, conversation_markdown, escape_markdown
 from ui.page import count, guarded, language, logger, say, t
 from ui.resources import page_png
 from ui.state import ModelChoice, Turn, history_for
@@ -87,6 +87,8 @@ def show_reply(core: Conversa, index: int, turn: Turn, replay: bool, streamed: b
         st.error(t("answer_failed", error=say(turn.error)))
     if replay or not streamed:
         st.markdown(turn.content)
+    if turn.unsupported:
+        st.warning(check_markdown(turn, language()), icon=":material/fact_check:")
     if turn.interrupted:
         st.warning(t("interrupted", error=say(turn.error)))
     if turn.history_trimmed:
@@ -136,7 +138,7 @@ def respond(
                 case Token(text=text):
                     turn.content += text
                     yield text
-                case Done() | Failed():
+                case _:
                     pass
 
     stream = tokens()

@@ -55,6 +55,10 @@ def _print_after(transcript: Transcript) -> None:
         print(f"{marker}Error: {transcript.error}", file=sys.stderr)
     if transcript.history_trimmed:
         print(f"(The {transcript.history_trimmed} oldest messages of the history did not fit the model's window.)")
+    if transcript.unsupported:
+        print("\nCheck: not supported by the cited sources:")
+        for flag in transcript.unsupported:
+            print(f"  ! {flag.sentence.strip()}\n    {flag.reason}")
     search = transcript.search
     if search is not None:
         if search.covered is False:
@@ -72,5 +76,6 @@ def _as_json(question: str, transcript: Transcript) -> dict[str, object]:
         "covered": search.covered if search else None,
         "answer": transcript.text,
         "sources": [s.to_json() for s in search.sources] if search else [],
+        "unsupported": [flag.to_json() for flag in transcript.unsupported],
         "error": transcript.error,
     }

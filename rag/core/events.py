@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from rag.answer.citations import Unsupported
 from rag.search.retrieval import SearchResult
 
 
@@ -32,6 +33,14 @@ class Token:
 
 
 @dataclass(frozen=True)
+class Checked:
+    """The written answer checked against the passages it cites (no model call): one entry per flagged sentence
+    or citation, empty when everything checks out."""
+
+    unsupported: list[Unsupported]
+
+
+@dataclass(frozen=True)
 class Done:
     """The answer is complete; `text` is empty when no model was given (a search-only answer)."""
 
@@ -51,7 +60,7 @@ class Failed:
         return bool(self.text)
 
 
-AnswerEvent = Searching | SourcesFound | Token | Done | Failed
+AnswerEvent = Searching | SourcesFound | Token | Checked | Done | Failed
 
 
 @dataclass
@@ -63,6 +72,7 @@ class Transcript:
     error: str | None = None
     history_trimmed: int = 0
     tokens: list[str] = field(default_factory=list)
+    unsupported: list[Unsupported] = field(default_factory=list)
 
     @property
     def interrupted(self) -> bool:
@@ -77,6 +87,8 @@ class Transcript:
             case Token(text=text):
                 self.tokens.append(text)
                 self.text += text
+            case Checked(unsupported=flags):
+                self.unsupported = list(flags)
             case Failed(message=sentence):
                 self.error = sentence
 

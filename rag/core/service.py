@@ -12,7 +12,8 @@ from langchain_core.messages import BaseMessage
 
 from rag.answer.budget import fit_history
 from rag.answer.chain import build_chain
-from rag.core.events import AnswerEvent, Done, Failed, Searching, SourcesFound, Token
+from rag.answer.citations import check_answer
+from rag.core.events import AnswerEvent, Checked, Done, Failed, Searching, SourcesFound, Token
 from rag.core.inputs import InputError, check_collection_name, check_k, clean_history, clean_question
 from rag.index.embeddings import EmbeddingModel, load_embedding_model
 from rag.index.ingest import FileReport, ingest_file, ingest_paths
@@ -181,7 +182,8 @@ class Conversa:
         follow_up: FollowUpStrategy | None = None,
         explain: Explain = str,
     ) -> Iterator[AnswerEvent]:
-        """Answer a question from a collection, as events: Searching, SourcesFound, Token..., then Done or Failed.
+        """Answer a question from a collection, as events: Searching, SourcesFound, Token..., Checked (the citation
+        check of a written answer), then Done; or Failed with what had arrived.
 
         Without `chat_model` the answer is the passages alone (SourcesFound, then Done with no text). History
         that does not fit the model's window is trimmed, oldest first, and Searching says how much.
@@ -212,17 +214,17 @@ class Conversa:
         yield Searching(question, history_trimmed=len(messages) - len(kept))
         chain = build_chain(retriever_for(kb, k, self.options()), chat_model, follow_up=follow_up)
         parts: list[str] = []
-        searched = False
+        searched: SearchResult | None = None
         try:
             for chunk in chain.stream({"question": question, "chat_history": kept}):
                 if "retrieval" in chunk:
-                    searched = True
-                    yield SourcesFound(chunk["retrieval"])
+                    searched = chunk["retrieval"]
+                    yield SourcesFound(searched)
                 if chunk.get("answer"):
                     parts.append(chunk["answer"])
                     yield Token(chunk["answer"])
         except Exception as exc:  # the error becomes one sentence; what arrived is kept
-            if not searched:
+            if searched is None:
                 # Follow-up rewrites fall back to the no-LLM query, so a failure before retrieval is the search's.
                 _log.warning("search failed", exc_info=True)
                 sentence = message("chain.search_failed", error_type=type(exc).__name__, detail=str(exc))
@@ -231,4 +233,7 @@ class Conversa:
                 sentence = explain(exc)
             yield Failed(sentence, "".join(parts))
             return
-        yield Done("".join(parts))
+        text = "".join(parts)
+        if text and searched is not None:
+            yield Checked(check_answer(text, searched.sources, searched.covered))
+        yield Done(text)
