@@ -271,6 +271,14 @@ TEMPLATES: Templates = {
         "it first.",
         "pt": "Não existe a coleção {name!r}: veja as coleções existentes ou adicione documentos a ela primeiro.",
     },
+    "ingest.name_not_utf8": {
+        "en": "its file name is not valid UTF-8 text: rename the file and add it again.",
+        "pt": "o nome do arquivo não é texto UTF-8 válido: renomeie o arquivo e adicione-o de novo.",
+    },
+    "ingest.no_files": {
+        "en": "There are no files to ingest in {paths}: give PDF files or folders that hold some.",
+        "pt": "Não há arquivos para indexar em {paths}: indique arquivos PDF ou pastas que os contenham.",
+    },
     "answer.no_documents": {
         "en": "Collection {name!r} has no documents yet: add some first (`python -m rag ingest FILES`).",
         "pt": "A coleção {name!r} ainda não tem documentos: adicione alguns primeiro.",

@@ -12,11 +12,12 @@ from llm import LLMSettings
 from rag.core import Conversa, Transcript
 from rag.index.embeddings import EmbeddingModel
 from rag.index.ingest import FileReport
+from rag.search.excerpt import excerpt
 from rag.search.retrieval import SearchResult, Source
 from rag.settings import RagSettings
 from tests.llm_servers import closed_port_url, isolate_llm_env
 from tests.pdfs import make_pdf
-from ui.answers import chat_model_for, excerpt, passages_markdown, redacted_traceback, settle_turn
+from ui.answers import chat_model_for, passages_markdown, redacted_traceback, settle_turn
 from ui.export import conversation_markdown, escape_markdown
 from ui.state import ModelChoice, Turn, UploadRecord, history_for
 from ui.strings import counted, keys, text
@@ -68,7 +69,17 @@ def test_a_search_only_turn_lists_the_passages_with_their_citations():
     assert turn.search_only and turn.covered is False and turn.sources == [SOURCE]
     assert turn.content == r"**[1]** O \*token\* EOS encerra a sequência; custa \$5. *(notas.pdf, p. 2)*"
     assert passages_markdown([], "en") == "No passages found."
-    assert excerpt("palavra " * 100, 30).endswith("palavra…")
+    assert excerpt("palavra " * 100, "", 30).endswith("palavra…")
+
+
+def test_a_search_only_passage_shows_the_sentence_that_matched_in_full():
+    """The fact asked for sits past the first 300 characters of the passage: it is shown, not cut off."""
+    passage = "Introdução longa sobre modelos de linguagem e seus usos. " * 8 + (
+        "Um estudo revelou que o ChatGPT pode consumir 1 litro de água a cada 100 palavras geradas. "
+        "Outros estudos tratam de energia."
+    )
+    shown = excerpt(passage, "Quanta água o ChatGPT gasta?")
+    assert shown == "…Um estudo revelou que o ChatGPT pode consumir 1 litro de água a cada 100 palavras geradas.…"
 
 
 def test_the_export_holds_questions_answers_and_their_sources_but_no_key():

@@ -9,7 +9,8 @@ from datetime import datetime
 import streamlit as st
 
 from llm import LLMSettings, explain_error
-from rag.core import Conversa, Searching, SourcesFound, Token, Transcript
+from rag.core import Conversa, InputError, Searching, SourcesFound, Token, Transcript
+from rag.core.inputs import MAX_QUESTION_CHARS
 from rag.index.store import KnowledgeBase
 from rag.messages import message
 from rag.search.retrieval import Source
@@ -118,13 +119,13 @@ def respond(
         logger.warning("The answer failed: %s\n%s", sentence, redacted_traceback(exc, secrets))
         return sentence
 
+    events = core.answer(question, history, model, k, collection.name, follow_up, explain)  # type: ignore[arg-type]
     # Stored before the first token and filled as tokens come: a click while the answer streams reruns the page
     # and ends this run, and the reply must keep what had arrived, marked as stopped, not vanish.
     turn = Turn("assistant", "", collection=collection.name, notice=notice, interrupted=True)
     turn.error = message("answer.stopped")
     messages.append(turn)
     transcript = Transcript()
-    events = core.answer(question, history, model, k, collection.name, follow_up, explain)  # type: ignore[arg-type]
 
     def tokens() -> Iterator[str]:
         for event in events:
@@ -172,7 +173,7 @@ def conversation(
                 st.markdown(escape_markdown(turn.content))
             else:
                 show_reply(core, index, turn, replay=True)
-    question = st.chat_input(t("ask_placeholder"), key="question")
+    question = st.chat_input(t("ask_placeholder"), key="question", max_chars=MAX_QUESTION_CHARS)
     if not (question and question.strip()):
         return
     messages.append(Turn("user", question.strip()))
@@ -185,4 +186,8 @@ def conversation(
             messages.append(turn)
             st.markdown(turn.content)
             return
-        respond(core, llm_settings, collection, question.strip(), choice, k, follow_up)
+        try:
+            respond(core, llm_settings, collection, question.strip(), choice, k, follow_up)
+        except InputError as exc:  # refused before any work: say why, and keep no orphan question
+            messages.pop()
+            st.error(say(exc))

@@ -11,16 +11,21 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from i18n import localize
 from rag.core import Conversa, InputError
 from rag.index.embeddings import EmbeddingModelError
 from rag.index.ingest import FileReport
 from rag.index.qdrant.connection import local_path, safe_url
-from rag.index.store import KnowledgeBase, copy_to_qdrant
+from rag.index.store import copy_to_qdrant
 from rag.index.types import CollectionError, printable
 from rag.search.evaluation import comparison_table, load_questions, parse_configuration
+from rag.search.excerpt import excerpt
 from rag.search.rerank import RerankerError
 from rag.search.retrieval import SearchResult
 from rag.settings import RagSettings, load_settings
+
+# The command line's wording of sentences that, in the app, point at the sidebar (i18n catalogue's "cli").
+CLI = "cli"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -89,15 +94,8 @@ def _core(settings: RagSettings) -> Conversa:
     return Conversa(settings)
 
 
-def _notice(kb: KnowledgeBase) -> None:
-    """Say once, on stderr, when the bundled e5 stands in for the configured model (e.g. offline)."""
-    notice = kb.embedding.notice
-    if notice:
-        print(f"Notice: {notice}", file=sys.stderr)
-
-
 def _cmd_ingest(args: argparse.Namespace, core: Conversa) -> int:
-    _notice(core.collection())
+    core.files_to_ingest(args.paths)  # an empty folder is refused before any model loads
     bars: list[tqdm] = []
 
     def on_file(path: Path):
@@ -144,8 +142,9 @@ def _print_result(result: SearchResult, as_json: bool) -> None:
         print(f"(searched for: {result.search_query})")
     if result.covered is False:
         print("The documents do not seem to cover this question; the closest passages:")
+    # Ranks, not scores: a fused score above 1 (the answer-type boost) reads like a bug; --json keeps them.
     for s in result.sources:
-        print(f"[{s.number}] {printable(s.doc)}, p. {s.page} (score {s.score:.3f})\n    {s.text[:300]}")
+        print(f"[{s.number}] {printable(s.doc)}, p. {s.page}\n    {printable(excerpt(s.text, result.search_query))}")
 
 
 def _cmd_search(args: argparse.Namespace, core: Conversa) -> int:
@@ -154,7 +153,6 @@ def _cmd_search(args: argparse.Namespace, core: Conversa) -> int:
     if args.question is None:
         print("search needs a QUESTION or --batch FILE.jsonl", file=sys.stderr)
         return 2
-    _notice(core.existing_collection())
     _print_result(core.search(args.question, _read_history(args.history), args.k), args.json)
     return 0
 
@@ -258,7 +256,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _COMMANDS[args.command](args, _core(_settings(args)))
     except (CollectionError, EmbeddingModelError, RerankerError, ValueError, OSError) as exc:
-        print(f"Error: {exc}", file=sys.stderr)
+        print(f"Error: {localize(exc, CLI)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)

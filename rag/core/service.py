@@ -16,9 +16,9 @@ from rag.answer.citations import check_answer
 from rag.core.events import AnswerEvent, Checked, Done, Failed, Searching, SourcesFound, Token
 from rag.core.inputs import InputError, check_collection_name, check_k, clean_history, clean_question
 from rag.index.embeddings import EmbeddingModel, load_embedding_model
-from rag.index.ingest import FileReport, ingest_file, ingest_paths
+from rag.index.ingest import FileReport, expand_paths, ingest_file, ingest_paths
 from rag.index.store import KnowledgeBase, delete_collection, list_collections, open_collection
-from rag.index.types import CollectionError, DocumentInfo, Progress
+from rag.index.types import CollectionError, DocumentInfo, Progress, printable
 from rag.messages import message
 from rag.search.evaluation import EvalReport, evaluate
 from rag.search.retrieval import RetrievalOptions, SearchResult, concat_query, retrieval_options, retriever_for, search
@@ -50,6 +50,8 @@ class Conversa:
         with self._lock:
             if self._embedding is None:
                 self._embedding = load_embedding_model(self.settings.embedding_model)
+                if self._embedding.notice:  # said once per process in the terminal too, not only in the sidebar
+                    _log.warning("Notice: %s", self._embedding.notice)
             return self._embedding
 
     def collection(self, name: str | None = None) -> KnowledgeBase:
@@ -115,8 +117,22 @@ class Conversa:
         on_file: Callable[[Path], Progress | None] | None = None,
     ) -> list[FileReport]:
         """Files and folders into a collection, one report per file; a bad file never stops the others."""
+        self.files_to_ingest(paths)
         kb = self.collection(collection)
         return ingest_paths(kb, paths, password=password, on_file=on_file, max_upload_mb=self.settings.max_upload_mb)
+
+    @staticmethod
+    def files_to_ingest(paths: Iterable[Path | str]) -> list[Path]:
+        """The files `ingest` would read: files as given and the documents directly inside folders.
+
+        Raises:
+            InputError: there are none (an empty folder, say).
+        """
+        paths = list(paths)
+        files = expand_paths(paths)
+        if not files:
+            raise InputError(message("ingest.no_files", paths=", ".join(printable(str(p)) for p in paths)))
+        return files
 
     def ingest_upload(
         self,
