@@ -13,12 +13,12 @@ import rag.core.service
 from rag.index.embeddings import EmbeddingModel
 from rag.index.faiss.collection import Collection
 from rag.index.ingest import ingest_file
-from tests.conftest import CORPUS
 from tests.llm_servers import OllamaServer, closed_port_url, isolate_llm_env
+from tests.pdfs import NOTES, study_notes
 from ui.export import conversation_markdown
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
-PDF = "notas-llm-agentes.pdf"
+PDF = NOTES
 QUESTION = "O que acontece durante um loop de decodificação?"
 PULLED = {"qwen2.5:1.5b": 986_061_892, "llama3.2:latest": 2_019_393_189}
 
@@ -26,10 +26,8 @@ PULLED = {"qwen2.5:1.5b": 986_061_892, "llama3.2:latest": 2_019_393_189}
 @pytest.fixture(scope="module")
 def indexed_dir(tmp_path_factory: pytest.TempPathFactory, e5: EmbeddingModel) -> Path:
     """A data dir whose `default` collection holds the 5-page notes, embedded once for the whole module."""
-    if not (CORPUS / PDF).is_file():
-        pytest.skip(f"the shared corpus is not at {CORPUS}")
     data_dir = tmp_path_factory.mktemp("indexed") / "data"
-    report = ingest_file(Collection.open(data_dir, "default", e5), CORPUS / PDF)
+    report = ingest_file(Collection.open(data_dir, "default", e5), study_notes(), name=PDF)
     assert report.status == "added", report.describe()
     return data_dir
 

@@ -48,8 +48,10 @@ def test_a_message_survives_pickling_with_its_translations():
     )
 
 
-def test_every_rejection_of_the_bad_corpus_has_a_portuguese_reason(corpus: Path):
-    for path in sorted((corpus / "bad").glob("*.pdf")):
+def test_every_rejection_of_the_bad_corpus_has_a_portuguese_reason(bad_pdfs_dir: Path):
+    paths = sorted(bad_pdfs_dir.glob("*.pdf"))
+    assert len(paths) == 6
+    for path in paths:
         with pytest.raises(DocumentError) as caught:
             load_pdf(path)
         reason = caught.value.reason
