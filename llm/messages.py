@@ -115,6 +115,10 @@ TEMPLATES: Templates = {
         "pt": "O servidor compatível com OpenAI em {url} não respondeu em {timeout:g} s: verifique se ele está "
         "rodando.",
     },
+    "compatible_ready_one": {
+        "en": "The OpenAI-compatible server at {url} is reachable ({count} model served).",
+        "pt": "O servidor compatível com OpenAI em {url} está acessível ({count} modelo disponível).",
+    },
     "compatible_ready": {
         "en": "The OpenAI-compatible server at {url} is reachable ({count} models served).",
         "pt": "O servidor compatível com OpenAI em {url} está acessível ({count} modelos disponíveis).",

@@ -92,7 +92,9 @@ def _check_openai_compatible(settings: LLMSettings, key: str | None) -> Provider
         return ProviderStatus(False, message("compatible_timeout", url=url, timeout=PROBE_TIMEOUT_S))
     except Exception as exc:
         return ProviderStatus(False, explain_error(exc, "openai", settings=settings))
-    return ProviderStatus(True, message("compatible_ready", url=url, count=len(served)))
+    return ProviderStatus(
+        True, message("compatible_ready_one" if len(served) == 1 else "compatible_ready", url=url, count=len(served))
+    )
 
 
 def _check_hf(settings: LLMSettings, model: str) -> ProviderStatus:

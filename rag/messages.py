@@ -99,6 +99,10 @@ TEMPLATES: Templates = {
         "en": "The PDF cannot be opened to show the page ({detail}).",
         "pt": "O PDF não pode ser aberto para mostrar a página ({detail}).",
     },
+    "page.no_such_page_one": {
+        "en": "The PDF has {pages} page; page {page} does not exist.",
+        "pt": "O PDF tem {pages} página; a página {page} não existe.",
+    },
     "page.no_such_page": {
         "en": "The PDF has {pages} pages; page {page} does not exist.",
         "pt": "O PDF tem {pages} páginas; a página {page} não existe.",

@@ -172,10 +172,12 @@ def test_openai_compatible_server_lists_its_own_models():
     with OpenAIServer() as server:
         settings = LLMSettings(openai_base_url=f"{server.url}/v1")
         assert list_models("openai", settings) == [ModelInfo("local-model")]
-        assert check_provider("openai", settings) == (
-            True,
-            f"The OpenAI-compatible server at {server.url}/v1 is reachable (1 models served).",
-        )
+        status = check_provider("openai", settings)
+    assert status.ok
+    assert str(status.message) == f"The OpenAI-compatible server at {server.url}/v1 is reachable (1 model served)."
+    assert status.message.in_language("pt") == (
+        f"O servidor compatível com OpenAI em {server.url}/v1 está acessível (1 modelo disponível)."
+    )
 
 
 def test_unreachable_openai_compatible_server_falls_back_to_the_curated_list_and_fails_the_check():

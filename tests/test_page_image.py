@@ -72,8 +72,15 @@ def test_an_encrypted_pdf_needs_its_password():
 
 
 def test_a_page_that_does_not_exist_is_refused_in_one_sentence():
-    with pytest.raises(PageImageError, match="has 1 pages; page 4 does not exist"):
+    with pytest.raises(PageImageError) as one:
         render_page(make_pdf(["Uma página."]), 4)
+    with pytest.raises(PageImageError) as two:
+        render_page(make_pdf(["Uma página.", "Outra página."]), 4)
+
+    assert str(one.value) == "The PDF has 1 page; page 4 does not exist."
+    assert one.value.args[0].in_language("pt") == "O PDF tem 1 página; a página 4 não existe."
+    assert str(two.value) == "The PDF has 2 pages; page 4 does not exist."
+    assert two.value.args[0].in_language("pt") == "O PDF tem 2 páginas; a página 4 não existe."
 
 
 def test_pages_render_from_several_threads_at_once(notes_pdf: Path):
