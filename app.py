@@ -14,26 +14,24 @@ from pathlib import Path
 
 import streamlit as st
 
+from config.settings import EmbeddingPrecision, Settings, SettingsError, load_settings
 from i18n import localize
 from llm import (
     LLMError,
-    LLMSettings,
     check_provider,
     explain_error,
     list_models,
-    load_llm_settings,
     offered_providers,
     resolve_model,
 )
 from rag.answer.chain import ask, build_chain
 from rag.documents.page_image import PageImageError, render_page
-from rag.index.embeddings import EmbeddingModel, load_embedding_model
+from rag.index.embeddings import EmbeddingModel, Hub, load_embedding_model
 from rag.index.ingest import FileReport
 from rag.index.store import KnowledgeBase, delete_collection, list_collections, store_location
 from rag.index.store import open_collection as open_stored_collection
 from rag.index.types import CollectionError
 from rag.search.retrieval import RetrievalOptions, Source, retrieval_options, retriever_for
-from rag.settings import RagSettings, load_settings
 from ui.answers import answer_turn, chat_model_for, redacted_traceback
 from ui.export import conversation_markdown, escape_markdown
 from ui.state import ModelChoice, Turn, UploadRecord, history_for
@@ -71,13 +69,13 @@ def guarded(action: str) -> Iterator[None]:
 
 
 @st.cache_resource(show_spinner=False)
-def embedding_model(model_id: str) -> EmbeddingModel:
-    return load_embedding_model(model_id)
+def embedding_model(model_id: str, precision: EmbeddingPrecision, _hub: Hub) -> EmbeddingModel:
+    return load_embedding_model(model_id, precision=precision, hub=_hub)
 
 
 @st.cache_resource(show_spinner=False)
 def search_options(
-    mode: str, rerank_model: str | None, min_top_cosine: float | None, _settings: RagSettings
+    mode: str, rerank_model: str | None, min_top_cosine: float | None, _settings: Settings
 ) -> RetrievalOptions:
     """Hybrid or dense, the coverage threshold, and the cross-encoder when one is configured: loaded once, shared
     by every session."""
@@ -85,9 +83,9 @@ def search_options(
 
 
 @st.cache_resource(show_spinner=False)
-def open_collection(location: str, name: str, _settings: RagSettings) -> KnowledgeBase:
+def open_collection(location: str, name: str, _settings: Settings) -> KnowledgeBase:
     """One collection per (store, name), shared by every session; it is safe for concurrent add and search."""
-    model = embedding_model(_settings.embedding_model)
+    model = embedding_model(_settings.embedding_model, _settings.embedding_precision, Hub.of(_settings))
     try:
         return open_stored_collection(_settings, name, model)
     except CollectionError:
@@ -104,7 +102,7 @@ def page_png(path: str, stamp: float, page: int, passage: str, _password: str | 
     return buffer.getvalue(), rendered.found
 
 
-def collection_for(settings: RagSettings, name: str) -> KnowledgeBase:
+def collection_for(settings: Settings, name: str) -> KnowledgeBase:
     return open_collection(store_location(settings), name, settings)
 
 
@@ -116,7 +114,7 @@ def flash(tone: str, message: str) -> None:
 # --- sidebar: collections -------------------------------------------------------------------------------------
 
 
-def create_collection(settings: RagSettings) -> None:
+def create_collection(settings: Settings) -> None:
     name = st.session_state.get("new_collection", "").strip()
     try:
         collection_for(settings, name)
@@ -132,7 +130,7 @@ def create_collection(settings: RagSettings) -> None:
     flash("success", t("collection_created", name=name))
 
 
-def remove_collection(settings: RagSettings, name: str) -> None:
+def remove_collection(settings: Settings, name: str) -> None:
     try:
         delete_collection(settings, name)
     except Exception:
@@ -147,7 +145,7 @@ def remove_collection(settings: RagSettings, name: str) -> None:
     flash("success", t("collection_deleted", name=name))
 
 
-def collection_picker(settings: RagSettings) -> KnowledgeBase | None:
+def collection_picker(settings: Settings) -> KnowledgeBase | None:
     try:
         stored = list_collections(settings)
     except CollectionError as exc:  # e.g. the Qdrant server is down: say so, and how to fix it
@@ -190,7 +188,9 @@ def collection_picker(settings: RagSettings) -> KnowledgeBase | None:
 # --- sidebar: documents -----------------------------------------------------------------------------------------
 
 
-def index_upload(collection: KnowledgeBase, name: str, data: bytes, password: str | None = None) -> FileReport:
+def index_upload(
+    collection: KnowledgeBase, name: str, data: bytes, max_upload_mb: float, password: str | None = None
+) -> FileReport:
     """Index one uploaded file with a live progress bar; any failure becomes a rejected report."""
     bar = st.progress(0.0, text=t("reading", name=name))
 
@@ -198,7 +198,8 @@ def index_upload(collection: KnowledgeBase, name: str, data: bytes, password: st
         bar.progress(done / total if total else 1.0, text=t("embedding", name=name, done=done, total=total))
 
     try:
-        (report,) = ingest_uploads(collection, [(name, data)], lambda _: progress, {name: password} if password else {})
+        passwords = {name: password} if password else {}
+        (report,) = ingest_uploads(collection, [(name, data)], lambda _: progress, passwords, max_upload_mb)
     except Exception:
         logger.exception("Cannot index %s", name)
         report = FileReport(name, "rejected", reason=t("unexpected", action=t("action_upload", name=name)))
@@ -206,19 +207,19 @@ def index_upload(collection: KnowledgeBase, name: str, data: bytes, password: st
     return report
 
 
-def password_form(collection: KnowledgeBase, record: UploadRecord, data: bytes) -> None:
+def password_form(collection: KnowledgeBase, record: UploadRecord, data: bytes, max_upload_mb: float) -> None:
     name = record.report.name
     with st.form(key=f"unlock::{name}", border=False):
         password = st.text_input(t("password_label", name=name), type="password", key=f"password::{name}")
         if st.form_submit_button(t("unlock"), key=f"unlock_button::{name}"):
-            report = index_upload(collection, name, data, password)
+            report = index_upload(collection, name, data, max_upload_mb, password)
             st.session_state["uploads"][record.file_id] = replace(record, report=report)
             if report.ok:
                 st.session_state.setdefault("pdf_passwords", {})[name] = password
             st.rerun()
 
 
-def documents_panel(collection: KnowledgeBase) -> None:
+def documents_panel(collection: KnowledgeBase, max_upload_mb: float) -> None:
     st.subheader(t("documents_header"))
     files = (
         st.file_uploader(
@@ -229,7 +230,7 @@ def documents_panel(collection: KnowledgeBase) -> None:
     records: dict[str, UploadRecord] = st.session_state.setdefault("uploads", {})
     for upload in files:
         if upload.file_id not in records:
-            report = index_upload(collection, upload.name, upload.getvalue())
+            report = index_upload(collection, upload.name, upload.getvalue(), max_upload_mb)
             records[upload.file_id] = UploadRecord(upload.file_id, collection.name, report)
     for upload in files:
         record = records[upload.file_id]
@@ -237,7 +238,7 @@ def documents_panel(collection: KnowledgeBase) -> None:
             tone, line = report_line(record.report, st.session_state.get("language", DEFAULT_LANGUAGE))
             getattr(st, tone)(line)
             if record.needs_password:
-                password_form(collection, record, upload.getvalue())
+                password_form(collection, record, upload.getvalue(), max_upload_mb)
     if collection.embedding.notice:  # e.g. offline: the bundled e5 stands in for the configured model
         st.caption(f":material/info: {say(collection.embedding.notice)}")
     documents = collection.documents()
@@ -266,7 +267,7 @@ def forget_probes() -> None:
     st.session_state.pop("provider_status", None)
 
 
-def model_options(provider: str, llm_settings: LLMSettings, api_key: str | None) -> list[str]:
+def model_options(provider: str, llm_settings: Settings, api_key: str | None) -> list[str]:
     """Models to offer, the configured or default one first; Ollama offers what is pulled (asked once per refresh)."""
     lists = st.session_state.setdefault("model_lists", {})
     if provider not in lists:
@@ -281,7 +282,7 @@ def model_options(provider: str, llm_settings: LLMSettings, api_key: str | None)
     return list(dict.fromkeys([default, *names]))
 
 
-def model_panel(settings: RagSettings, llm_settings: LLMSettings) -> tuple[ModelChoice, int, str]:
+def model_panel(settings: Settings, llm_settings: Settings) -> tuple[ModelChoice, int, str]:
     """Provider, model and answer options; returns the choice, the number of passages and the follow-up strategy."""
     st.subheader(t("model_header"))
     providers = offered_providers(llm_settings)
@@ -344,7 +345,7 @@ def conversation_panel(collection_name: str) -> None:
 # --- main area: the conversation ------------------------------------------------------------------------------
 
 
-def show_page(settings: RagSettings, turn: Turn, source: Source) -> None:
+def show_page(settings: Settings, turn: Turn, source: Source) -> None:
     collection = collection_for(settings, turn.collection or settings.collection)
     path = collection.file_path(source.doc)
     if path is None:
@@ -360,7 +361,7 @@ def show_page(settings: RagSettings, turn: Turn, source: Source) -> None:
     st.image(png, caption=t(caption, doc=source.doc, page=source.page), width="stretch", output_format="PNG")
 
 
-def show_sources(settings: RagSettings, index: int, turn: Turn) -> None:
+def show_sources(settings: Settings, index: int, turn: Turn) -> None:
     if not turn.sources:
         return
     st.caption(f"**{t('sources_header')}**")
@@ -374,7 +375,7 @@ def show_sources(settings: RagSettings, index: int, turn: Turn) -> None:
                     show_page(settings, turn, source)
 
 
-def show_reply(settings: RagSettings, index: int, turn: Turn, replay: bool, streamed: bool = False) -> None:
+def show_reply(settings: Settings, index: int, turn: Turn, replay: bool, streamed: bool = False) -> None:
     """An assistant turn: whole when `replay`ed from history, else what the status and the stream did not draw.
 
     Both ways draw the same elements in the same order, so an open source or page survives the next rerun.
@@ -396,8 +397,8 @@ def show_reply(settings: RagSettings, index: int, turn: Turn, replay: bool, stre
 
 
 def respond(
-    settings: RagSettings,
-    llm_settings: LLMSettings,
+    settings: Settings,
+    llm_settings: Settings,
     collection: KnowledgeBase | None,
     question: str,
     choice: ModelChoice,
@@ -418,7 +419,7 @@ def respond(
     history = history_for(messages[:-1])
 
     def explain(exc: BaseException) -> str:
-        sentence = explain_error(exc, choice.provider, choice.model, llm_settings)
+        sentence = explain_error(exc, choice.provider, choice.model, settings=llm_settings)
         secrets = (choice.api_key, llm_settings.groq_api_key, llm_settings.openai_api_key)
         logger.warning("The answer failed: %s\n%s", sentence, redacted_traceback(exc, secrets))
         return sentence
@@ -439,8 +440,8 @@ def respond(
 
 
 def conversation(
-    settings: RagSettings,
-    llm_settings: LLMSettings,
+    settings: Settings,
+    llm_settings: Settings,
     collection: KnowledgeBase | None,
     choice: ModelChoice,
     top_k: int,
@@ -470,25 +471,20 @@ def main() -> None:
     st.set_page_config(page_title=t("page_title"), page_icon=":material/forum:", layout="centered")
     try:
         settings = load_settings()
-    except ValueError as exc:
+    except SettingsError as exc:
         st.error(t("settings_error", error=say(exc)))
         return
     with st.sidebar:
         st.radio(t("language_label"), list(LANGUAGES), format_func=LANGUAGES.get, key="language", horizontal=True)
-        try:
-            llm_settings = load_llm_settings()
-        except LLMError as exc:
-            st.error(t("settings_error", error=say(exc)))
-            llm_settings = LLMSettings()
         collection = collection_picker(settings)
         if collection is not None:
-            documents_panel(collection)
+            documents_panel(collection, settings.max_upload_mb)
         st.divider()
-        choice, top_k, follow_up = model_panel(settings, llm_settings)
+        choice, top_k, follow_up = model_panel(settings, settings)
         st.divider()
         # Filled after the conversation, so the download holds the answer given in this very run.
         conversation_box = st.container()
-    conversation(settings, llm_settings, collection, choice, top_k, follow_up)
+    conversation(settings, settings, collection, choice, top_k, follow_up)
     with conversation_box:
         conversation_panel(collection.name if collection else settings.collection)
 

@@ -33,6 +33,7 @@ def main() -> None:
     args = parser.parse_args()
     from dataclasses import replace
 
+    from config.settings import Settings
     from llm import build_chat_model
     from rag.answer.chain import ask, build_chain
     from rag.index.embeddings import load_embedding_model
@@ -47,7 +48,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         write_collection(Path(tmp), "bench", model, chunks, clustered_vectors(len(chunks), model.dimension))
         collection = Collection.open(Path(tmp), "bench", model)
-        chain = build_chain(retriever_for(collection, 5), build_chat_model("fake"), follow_up="concat")
+        chain = build_chain(
+            retriever_for(collection, 5), build_chat_model("fake", settings=Settings()), follow_up="concat"
+        )
         for label, history in (
             ("no history", []),
             (

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from llm import LLMSettings
+from config.settings import Settings
 from rag.answer.chain import Answer
 from rag.index.embeddings import EmbeddingModel
 from rag.index.faiss.collection import Collection
@@ -142,13 +142,13 @@ def test_each_outcome_reads_as_one_sentence_with_a_tone():
 
 
 def test_the_fake_provider_gives_a_model_and_an_unusable_one_gives_the_reason():
-    model, notice = chat_model_for(ModelChoice("fake", None, 0.1), LLMSettings(allow_fake=True))
+    model, notice = chat_model_for(ModelChoice("fake", None, 0.1), Settings(allow_fake=True))
     assert model is not None and notice is None
 
-    model, notice = chat_model_for(ModelChoice("groq", None, 0.1), LLMSettings())
+    model, notice = chat_model_for(ModelChoice("groq", None, 0.1), Settings())
     assert model is None and "GROQ_API_KEY" in (notice or "")
 
-    model, notice = chat_model_for(ModelChoice("ollama", None, 0.1), LLMSettings(ollama_base_url=closed_port_url()))
+    model, notice = chat_model_for(ModelChoice("ollama", None, 0.1), Settings(ollama_base_url=closed_port_url()))
     assert model is None and "ollama serve" in (notice or "")
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from config.settings import Settings, load_settings
 from rag.answer.chain import ask, build_chain
 from rag.answer.prompts import load_prompt
 from rag.documents.pdf import load_pdf
 from rag.index.faiss.collection import Collection
 from rag.search.coverage import MIN_TOP_COSINE, CoverageSignals, is_covered
 from rag.search.retrieval import RetrievalOptions, retrieval_options, retriever_for, search
-from rag.settings import RagSettings, load_settings
 from tests.fakes import RecordingChatModel
 from tests.pdfs import make_pdf
 
@@ -61,7 +61,7 @@ def test_a_threshold_set_by_the_user_replaces_the_calibrated_one_or_stands_in_fo
 def test_search_uses_the_threshold_from_the_settings(notes):
     question = "O que a quantizacao faz com os pesos do modelo?"
     best = search(notes, question, question, 3).signals.top_cosine
-    settings = RagSettings(min_top_cosine=round(best + 0.001, 4))
+    settings = Settings(min_top_cosine=round(best + 0.001, 4))
     assert search(notes, question, question, 3, retrieval_options(settings)).covered is False
     assert search(notes, question, question, 3, RetrievalOptions(min_top_cosine=best - 0.001)).covered is True
 

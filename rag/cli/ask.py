@@ -7,23 +7,22 @@ import json
 import sys
 from pathlib import Path
 
+from config.settings import Settings
 from rag.answer.chain import ask, build_chain
 from rag.index.store import KnowledgeBase
 from rag.search.retrieval import retrieval_options, retriever_for
-from rag.settings import RagSettings
 
 
-def run_ask(args: argparse.Namespace, settings: RagSettings, collection: KnowledgeBase) -> int:
+def run_ask(args: argparse.Namespace, settings: Settings, collection: KnowledgeBase) -> int:
     """Stream an answer; exit 1 when no model could be built or the answer failed before any token."""
     try:
-        from llm import LLMError, build_chat_model, explain_error, load_llm_settings
+        from llm import LLMError, build_chat_model, explain_error
     except ImportError:
         print("No LLM provider is configured: the `llm` package is missing from this installation.", file=sys.stderr)
         return 1
-    llm_settings = load_llm_settings()
-    provider = args.provider or llm_settings.provider
+    provider = args.provider or settings.provider
     try:
-        model = build_chat_model(provider, args.model, settings=llm_settings)
+        model = build_chat_model(provider, args.model, settings=settings)
     except LLMError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 1
@@ -37,7 +36,7 @@ def run_ask(args: argparse.Namespace, settings: RagSettings, collection: Knowled
         follow_up=args.follow_up or settings.follow_up,
     )
     answer = ask(
-        chain, args.question, history, explain=lambda exc: explain_error(exc, provider, args.model, llm_settings)
+        chain, args.question, history, explain=lambda exc: explain_error(exc, provider, args.model, settings=settings)
     )
     for token in answer.tokens():
         print(token, end="", flush=True)

@@ -6,11 +6,11 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from tqdm import tqdm
 
+from config.settings import Settings, load_settings
 from rag.answer.chain import ask, build_chain
 from rag.index.embeddings import EmbeddingModelError
 from rag.index.ingest import FileReport, ingest_paths
@@ -20,7 +20,6 @@ from rag.index.types import CollectionError
 from rag.search.evaluation import comparison_table, evaluate, load_questions, parse_configuration
 from rag.search.rerank import RerankerError
 from rag.search.retrieval import RetrievalOptions, SearchResult, retrieval_options, retriever_for
-from rag.settings import RagSettings, load_settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -74,24 +73,24 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _settings(args: argparse.Namespace) -> RagSettings:
+def _settings(args: argparse.Namespace) -> Settings:
     settings = load_settings()
     overrides = {}
     if args.data_dir:
         overrides["data_dir"] = args.data_dir
     if args.collection:
         overrides["collection"] = args.collection
-    return RagSettings(**{**settings.__dict__, **overrides})
+    return settings.model_copy(update=overrides)
 
 
-def _open(settings: RagSettings) -> KnowledgeBase:
+def _open(settings: Settings) -> KnowledgeBase:
     collection = open_collection(settings, settings.collection)
     if collection.embedding.notice:
         print(f"Notice: {collection.embedding.notice}", file=sys.stderr)
     return collection
 
 
-def _cmd_ingest(args: argparse.Namespace, settings: RagSettings) -> int:
+def _cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     collection = _open(settings)
     bars: list[tqdm] = []
 
@@ -107,7 +106,9 @@ def _cmd_ingest(args: argparse.Namespace, settings: RagSettings) -> int:
 
         return progress
 
-    reports: list[FileReport] = ingest_paths(collection, args.paths, password=args.password, on_file=on_file)
+    reports: list[FileReport] = ingest_paths(
+        collection, args.paths, password=args.password, on_file=on_file, max_upload_mb=settings.max_upload_mb
+    )
     for bar in bars:
         bar.close()
     for report in reports:
@@ -156,7 +157,7 @@ def _print_result(result: SearchResult, as_json: bool) -> None:
         print(f"[{s.number}] {s.doc}, p. {s.page} (score {s.score:.3f})\n    {s.text[:300]}")
 
 
-def _cmd_search(args: argparse.Namespace, settings: RagSettings) -> int:
+def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     run = _searcher(_open(settings), args.k or settings.top_k, retrieval_options(settings))
     if args.batch:
         with open(args.batch, encoding="utf-8") as handle:
@@ -172,13 +173,13 @@ def _cmd_search(args: argparse.Namespace, settings: RagSettings) -> int:
     return 0
 
 
-def _cmd_ask(args: argparse.Namespace, settings: RagSettings) -> int:
+def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from rag.cli.ask import run_ask
 
     return run_ask(args, settings, _open(settings))
 
 
-def _cmd_eval(args: argparse.Namespace, settings: RagSettings) -> int:
+def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     collection = _open(settings)
     questions = load_questions(args.questions)
     base = retrieval_options(settings)
@@ -199,7 +200,7 @@ def _cmd_eval(args: argparse.Namespace, settings: RagSettings) -> int:
     return 0
 
 
-def _cmd_list(args: argparse.Namespace, settings: RagSettings) -> int:
+def _cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     if settings.collection not in list_collections(settings):
         print(f"Collection '{settings.collection}' is empty.")
         return 0
@@ -212,7 +213,7 @@ def _cmd_list(args: argparse.Namespace, settings: RagSettings) -> int:
     return 0
 
 
-def _cmd_remove(args: argparse.Namespace, settings: RagSettings) -> int:
+def _cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
     if _open(settings).remove(args.doc):
         print(f"Removed {args.doc}.")
         return 0
@@ -220,7 +221,7 @@ def _cmd_remove(args: argparse.Namespace, settings: RagSettings) -> int:
     return 1
 
 
-def _cmd_collections(args: argparse.Namespace, settings: RagSettings) -> int:
+def _cmd_collections(args: argparse.Namespace, settings: Settings) -> int:
     if args.delete:
         delete_collection(settings, args.delete)
         print(f"Deleted collection '{args.delete}'.")
@@ -230,8 +231,8 @@ def _cmd_collections(args: argparse.Namespace, settings: RagSettings) -> int:
     return 0
 
 
-def _cmd_copy_to_qdrant(args: argparse.Namespace, settings: RagSettings) -> int:
-    target = replace(settings, vector_store="qdrant")
+def _cmd_copy_to_qdrant(args: argparse.Namespace, settings: Settings) -> int:
+    target = settings.model_copy(update={"vector_store": "qdrant"})
     for doc, status in copy_to_qdrant(target, settings.collection):
         print(f"{doc}: {status}")
     where = safe_url(target.qdrant_url) if target.qdrant_url else local_path(target)
