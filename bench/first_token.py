@@ -2,7 +2,7 @@
 
     python bench/first_token.py [--chunks N] [--questions N]
 
-Uses the product's chain (`rag.answer.chain.build_chain` + `rag.answer.chain.ask`) over a collection of N chunks
+Uses the product's core (`rag.core.Conversa.answer`, the path the app takes) over a collection of N chunks
 (written as in
 bench/query.py), the e5-small-shaped model for the question, default retrieval options, and `llm.build_chat_model
 ("fake")`, which answers instantly: what is measured is rewriting (none without history; the no-LLM `concat`
@@ -35,10 +35,8 @@ def main() -> None:
 
     from config.settings import Settings
     from llm import build_chat_model
-    from rag.answer.chain import ask, build_chain
+    from rag.core import Conversa, Failed, Token
     from rag.index.embeddings import load_embedding_model
-    from rag.index.faiss.collection import Collection
-    from rag.search.retrieval import retriever_for
 
     print(describe_machine(), "| load", load_average())
     model = load_embedding_model(str(shaped_model_path()))
@@ -47,10 +45,8 @@ def main() -> None:
     rows = [json.loads(line) for line in (SHARED / "eval" / "qa_dev.jsonl").read_text().splitlines()]
     with tempfile.TemporaryDirectory() as tmp:
         write_collection(Path(tmp), "bench", model, chunks, clustered_vectors(len(chunks), model.dimension))
-        collection = Collection.open(Path(tmp), "bench", model)
-        chain = build_chain(
-            retriever_for(collection, 5), build_chat_model("fake", settings=Settings()), follow_up="concat"
-        )
+        core = Conversa(Settings(data_dir=Path(tmp), collection="bench"), model)
+        chat_model = build_chat_model("fake", settings=Settings())
         for label, history in (
             ("no history", []),
             (
@@ -62,16 +58,14 @@ def main() -> None:
             for i in range(args.questions + 1):
                 question = rows[i % len(rows)]["question"]
                 start = time.perf_counter()
-                answer = ask(chain, question, history)
-                tokens = answer.tokens()
-                next(tokens, None)
-                got_first = time.perf_counter()
-                for _ in tokens:
-                    pass
+                got_first = None
+                for event in core.answer(question, history, chat_model, 5, follow_up="concat"):
+                    if isinstance(event, Token) and got_first is None:
+                        got_first = time.perf_counter()
+                    assert not isinstance(event, Failed), event.message
                 if i:  # the first one warms up
-                    first.append(1000 * (got_first - start))
+                    first.append(1000 * ((got_first or time.perf_counter()) - start))
                     whole.append(1000 * (time.perf_counter() - start))
-                assert answer.error is None, answer.error
             p50, p95 = percentiles(first)
             print(
                 f"{args.chunks} chunks, {label}: first token p50 {p50:.1f} ms, p95 {p95:.1f} ms; "

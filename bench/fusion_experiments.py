@@ -315,7 +315,7 @@ def main() -> int:
     )
     hows = ["max window", "RRF(fused, window)", "mean(chunk, window)"]
     bases = {"RRF": rrf_order, f"convex minmax {CONVEX_ALPHA}": convex_order(CONVEX_ALPHA, "minmax")}
-    chunk_vectors = collection._state.vectors
+    chunk_vectors = collection.snapshot().vectors
     rescored = {
         f"{base} -> {how}": window_order(windows, chunk_vectors, how, fused)
         for base, fused in bases.items()

@@ -64,7 +64,7 @@ class Corpus:
     def __init__(self, collection: Collection) -> None:
         self.collection = collection
         self.chunks = collection.chunks()
-        self.vectors = np.asarray(collection._state.vectors, dtype=np.float32)
+        self.vectors = np.asarray(collection.snapshot().vectors, dtype=np.float32)
         self.texts = [bm25.indexed_text(c) for c in self.chunks]
         self.lexical = bm25.LexicalIndex.build(self.texts)
         self.idf = self.lexical.idf

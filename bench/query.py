@@ -119,7 +119,7 @@ def main() -> None:
             collection = Collection.open(Path(tmp), "bench", model)
             open_seconds = time.perf_counter() - start
             memory = rss_mib() - before
-            index = collection._state.index  # which index the collection searches (flat or HNSW)
+            index = collection.snapshot().index  # which index the collection searches (flat or HNSW)
             search(collection, questions[0], questions[0], 5)  # warm-up
             total, embed, dense = [], [], []
             for question in questions:

@@ -90,29 +90,32 @@ def _ranked(collection: Collection, order: str, known_weight: bool = True):
 def ablation(collection: Collection, questions: list[dict]) -> None:
     """What each part of hybrid retrieval adds, one row per variant (follow-ups: the combined query only)."""
     chunks = collection.chunks()
-    default = collection._state.lexical
+    default = collection.snapshot().lexical
     without_name = LexicalIndex.build([c.text for c in chunks])
+    # Each variant searches a view of the collection with its own BM25 index (the collection is not changed).
     variants = [
-        ("dense only", default, _ranked(collection, "dense")),
-        ("BM25 only", default, _ranked(collection, "bm25")),
-        ("RRF, BM25 of the text, equal weights", without_name, _ranked(collection, "rrf", known_weight=False)),
-        ("RRF, BM25 of file name + text, equal weights", default, _ranked(collection, "rrf", known_weight=False)),
-        ("RRF, BM25 of the text, weighted by known words", without_name, _ranked(collection, "rrf")),
-        ("**default**: file name + text, weighted by known words", default, _searcher(collection, RetrievalOptions())),
+        ("dense only", default, lambda c: _ranked(c, "dense")),
+        ("BM25 only", default, lambda c: _ranked(c, "bm25")),
+        ("RRF, BM25 of the text, equal weights", without_name, lambda c: _ranked(c, "rrf", known_weight=False)),
+        ("RRF, BM25 of file name + text, equal weights", default, lambda c: _ranked(c, "rrf", known_weight=False)),
+        ("RRF, BM25 of the text, weighted by known words", without_name, lambda c: _ranked(c, "rrf")),
+        (
+            "**default**: file name + text, weighted by known words",
+            default,
+            lambda c: _searcher(c, RetrievalOptions()),
+        ),
     ]
     for choice in get_args(Stemming):
         if choice != default.stemming:
             lexical = LexicalIndex.build([indexed_text(c) for c in chunks], choice)
-            variants.append((f"default, stemming `{choice}`", lexical, _ranked(collection, "rrf")))
+            variants.append((f"default, stemming `{choice}`", lexical, lambda c: _ranked(c, "rrf")))
     kinds = sorted({q["kind"] for q in questions if q.get("evidence")})
     print(f"| variant | hit@{K} | MRR@{K} | " + " | ".join(kinds) + " |")
     print("|---|---:|---:|" + "---:|" * len(kinds))
-    for name, lexical, run in variants:
-        collection._state = replace(collection._state, lexical=lexical)
-        report = evaluate(run, questions, K)
+    for name, lexical, make_run in variants:
+        report = evaluate(make_run(collection.with_lexical(lexical)), questions, K)
         by_kind = " | ".join(f"{report.by_kind[k].hit_rate:.2f}" for k in kinds)
         print(f"| {name} | {report.overall.hit_rate:.2f} | {report.overall.mrr:.2f} | {by_kind} |")
-    collection._state = replace(collection._state, lexical=default)
 
 
 def _signal_records(collection: Collection, path: Path) -> list[dict]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from i18n import Message, Templates
 
+# "cli" (optional) is how the command line says a sentence that, in the app, points at the sidebar; other codes
+# are said in English there.
 # Each code's languages sit together, so a sentence cannot be changed in one language and forgotten in the other.
 # Commands, variable names, URLs and model names stay verbatim in every language. `{x!c}` capitalises a parameter
 # that starts a sentence ("o Ollama em …" -> "O Ollama em …").
@@ -25,9 +27,14 @@ TEMPLATES: Templates = {
         "en": "Unknown LLM provider {name!r}: choose one of {valid}.",
         "pt": "Provedor de LLM desconhecido {name!r}: escolha um destes: {valid}.",
     },
+    "fake_not_allowed": {
+        "en": "The fake model answers for tests and demos only: set CONVERSA_ALLOW_FAKE_LLM=1 to use it.",
+        "pt": "O modelo falso responde só em testes e demonstrações: defina CONVERSA_ALLOW_FAKE_LLM=1 para usá-lo.",
+    },
     "missing_key": {
         "en": "{label} needs {variable}: put it in .env (see .env.example) or paste it in the sidebar.",
         "pt": "{label!c} precisa de {variable}: coloque-a no .env (veja o .env.example) ou cole-a na barra lateral.",
+        "cli": "{label} needs {variable}: put it in .env (see .env.example) or export it in the environment.",
     },
     "missing_package": {
         "en": "The {provider} provider needs extra packages: run `pip install {packages}`.",
@@ -153,6 +160,7 @@ TEMPLATES: Templates = {
         "en": "{where!c} rejected the API key (HTTP {status}): check {variable} in .env or the key in the sidebar.",
         "pt": "{where!c} recusou a chave de API (HTTP {status}): confira {variable} no .env ou a chave na barra "
         "lateral.",
+        "cli": "{where!c} rejected the API key (HTTP {status}): check {variable} in .env or the environment.",
     },
     "the_api_key": {"en": "the API key", "pt": "a chave de API"},
     "quota": {
@@ -168,6 +176,7 @@ TEMPLATES: Templates = {
     "no_such_model": {
         "en": "{where!c} has no model {model} (HTTP 404): pick another model in the sidebar.",
         "pt": "{where!c} não tem o modelo {model} (HTTP 404): escolha outro modelo na barra lateral.",
+        "cli": "{where!c} has no model {model} (HTTP 404): pass another one with --model.",
     },
     "no_model_given": {"en": "(none given)", "pt": "(nenhum informado)"},
     "context_too_long": {

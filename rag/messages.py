@@ -216,6 +216,60 @@ TEMPLATES: Templates = {
         "en": "There is no collection {name!r} in {folder} to copy.",
         "pt": "Não há coleção {name!r} em {folder} para copiar.",
     },
+    # What the core refuses before any work (rag/core/inputs.py), and how answers end.
+    "input.question_empty": {
+        "en": "The question is empty: type a question.",
+        "pt": "A pergunta está vazia: digite uma pergunta.",
+    },
+    "input.question_too_long": {
+        "en": "The question has {length} characters, over the limit of {limit}: ask something shorter, or put the "
+        "long text in a document and ingest it.",
+        "pt": "A pergunta tem {length} caracteres, acima do limite de {limit}: pergunte algo mais curto, ou ponha o "
+        "texto longo em um documento e indexe-o.",
+    },
+    "input.question_not_text": {
+        "en": "The question holds bytes that are not valid UTF-8 text: type it again or fix the file's encoding.",
+        "pt": "A pergunta contém bytes que não são texto UTF-8 válido: digite-a de novo ou corrija a codificação "
+        "do arquivo.",
+    },
+    "input.history_not_list": {
+        "en": 'The history must be a JSON list of {{"role": "user"|"assistant", "content": "..."}} objects.',
+        "pt": 'O histórico deve ser uma lista JSON de objetos {{"role": "user"|"assistant", "content": "..."}}.',
+    },
+    "input.history_entry": {
+        "en": 'History entry {number} is not a {{"role": "user"|"assistant", "content": "..."}} object: fix it.',
+        "pt": 'O item {number} do histórico não é um objeto {{"role": "user"|"assistant", "content": "..."}}: '
+        "corrija-o.",
+    },
+    "input.k_range": {
+        "en": "The number of passages must be a whole number from 1 to {limit}, got {value}.",
+        "pt": "O número de trechos deve ser um inteiro de 1 a {limit}, mas recebeu {value}.",
+    },
+    "input.no_collection": {
+        "en": "There is no collection {name!r}: list them with `python -m rag collections`, or ingest files into "
+        "it first.",
+        "pt": "Não existe a coleção {name!r}: veja as coleções existentes ou adicione documentos a ela primeiro.",
+    },
+    "ingest.name_not_utf8": {
+        "en": "its file name is not valid UTF-8 text: rename the file and add it again.",
+        "pt": "o nome do arquivo não é texto UTF-8 válido: renomeie o arquivo e adicione-o de novo.",
+    },
+    "ingest.no_files": {
+        "en": "There are no files to ingest in {paths}: give PDF files or folders that hold some.",
+        "pt": "Não há arquivos para indexar em {paths}: indique arquivos PDF ou pastas que os contenham.",
+    },
+    "answer.no_documents": {
+        "en": "Collection {name!r} has no documents yet: add some first (`python -m rag ingest FILES`).",
+        "pt": "A coleção {name!r} ainda não tem documentos: adicione alguns primeiro.",
+    },
+    "answer.stopped": {
+        "en": "The answer was stopped before it finished (another action on the page).",
+        "pt": "A resposta foi interrompida antes do fim (outra ação na página).",
+    },
+    "answer.empty_rewrite": {
+        "en": "The model returned an empty standalone question.",
+        "pt": "O modelo devolveu uma pergunta autônoma vazia.",
+    },
 }
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import rag.search.retrieval
+import rag.core.service
 from rag.index.embeddings import EmbeddingModel
 from rag.index.faiss.collection import Collection
 from rag.index.ingest import ingest_file
@@ -244,13 +244,13 @@ def test_answer_cut_mid_stream_keeps_the_partial_text_marked_interrupted(app_env
 
 
 def test_passages_that_do_not_cover_the_question_are_flagged(app_env, monkeypatch):
-    real = rag.search.retrieval.retriever_for
+    real = rag.core.service.retriever_for
 
     def not_covering(collection, k, options=None):
         search = real(collection, k, options)
         return lambda question, query: dataclasses.replace(search(question, query), covered=False)
 
-    monkeypatch.setattr(rag.search.retrieval, "retriever_for", not_covering)
+    monkeypatch.setattr(rag.core.service, "retriever_for", not_covering)
     at = start()
 
     reply = ask(at, "Qual é a capital da Mongólia?")
@@ -317,3 +317,48 @@ def test_the_interface_speaks_english_when_asked(app_env):
     assert reply.status[0].label == "Search done: 5 passages"
     assert reply.expander[0].label.startswith(f"[1] {PDF}, p. ")
     assert at.sidebar.subheader[0].value == "Documents"
+
+
+def test_a_click_while_the_answer_streams_keeps_what_arrived_marked_as_stopped(app_env, monkeypatch):
+    """Any click reruns the page; Streamlit ends the running script by raising RerunException where it is."""
+    from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
+    from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
+
+    import ui.chat
+    from tests.fakes import RecordingChatModel
+
+    class ClickedMidAnswer(RecordingChatModel):
+        def _stream(self, messages, stop=None, run_manager=None, **kwargs):
+            chunks = super()._stream(messages, stop, run_manager, **kwargs)
+            yield next(chunks)
+            yield next(chunks)
+            raise RerunException(RerunData())
+
+    model = ClickedMidAnswer(replies=["Primeira parte da resposta [1]."])
+    monkeypatch.setattr(ui.chat, "chat_model_for", lambda choice, settings: (model, None))
+    at = start()
+
+    clean(at.chat_input(key="question").set_value(QUESTION).run())
+
+    user, reply = at.session_state["messages"]
+    assert user.role == "user" and user.content == QUESTION
+    assert reply.role == "assistant" and reply.content == "Primeira parte"
+    assert reply.interrupted and reply.sources
+    assert "A resposta foi interrompida antes do fim" in all_text(at.chat_message[-1])
+
+
+def test_a_sentence_its_source_does_not_support_is_marked_and_the_export_keeps_the_mark(app_env, monkeypatch):
+    import ui.chat
+    from tests.fakes import RecordingChatModel
+
+    model = RecordingChatModel(replies=["O loop de decodificação gera 7 milhões de tokens por segundo [1]."])
+    monkeypatch.setattr(ui.chat, "chat_model_for", lambda choice, settings: (model, None))
+    at = start()
+
+    reply = ask(at, QUESTION)
+
+    (check,) = [w for w in alerts(reply, "warning") if "Verificação das citações" in w]
+    assert "7 milhões" in check and "não está na fonte \\[1\\]" in check
+    assert reply.markdown[0].value == model.replies[0]  # the answer itself is shown as the model wrote it
+    exported = conversation_markdown(at.session_state["messages"], "default", "pt")
+    assert model.replies[0] in exported and "não está na fonte \\[1\\]" in exported

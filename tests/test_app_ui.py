@@ -9,18 +9,18 @@ from pathlib import Path
 import pytest
 
 from config.settings import Settings
-from rag.answer.chain import Answer
+from rag.core import Conversa, Transcript
 from rag.index.embeddings import EmbeddingModel
-from rag.index.faiss.collection import Collection
 from rag.index.ingest import FileReport
+from rag.search.excerpt import excerpt
 from rag.search.retrieval import SearchResult, Source
 from tests.llm_servers import closed_port_url, isolate_llm_env
 from tests.pdfs import make_pdf
-from ui.answers import answer_turn, chat_model_for, excerpt, passages_markdown, redacted_traceback
+from ui.answers import chat_model_for, passages_markdown, redacted_traceback, settle_turn
 from ui.export import conversation_markdown, escape_markdown
 from ui.state import ModelChoice, Turn, UploadRecord, history_for
 from ui.strings import counted, keys, text
-from ui.uploads import ingest_uploads, report_line
+from ui.uploads import report_line
 
 SOURCE = Source(1, "notas.pdf", 2, "O *token* EOS encerra a sequência; custa $5.", 0.8)
 
@@ -60,15 +60,25 @@ def test_search_only_replies_are_not_sent_back_as_history():
 
 
 def test_a_search_only_turn_lists_the_passages_with_their_citations():
-    answer = Answer(chain=None, question="q", history=[])  # type: ignore[arg-type]
-    answer.retrieval = SearchResult("q", "q", [SOURCE], covered=False)
+    transcript = Transcript(search=SearchResult("q", "q", [SOURCE], covered=False))
+    turn = Turn("assistant", "", notice="Ollama is not running at http://x: start it with `ollama serve`.")
 
-    turn = answer_turn(answer, "default", "Ollama is not running at http://x: start it with `ollama serve`.", "pt")
+    settle_turn(turn, transcript, "pt")
 
     assert turn.search_only and turn.covered is False and turn.sources == [SOURCE]
     assert turn.content == r"**[1]** O \*token\* EOS encerra a sequência; custa \$5. *(notas.pdf, p. 2)*"
     assert passages_markdown([], "en") == "No passages found."
-    assert excerpt("palavra " * 100, 30).endswith("palavra…")
+    assert excerpt("palavra " * 100, "", 30).endswith("palavra…")
+
+
+def test_a_search_only_passage_shows_the_sentence_that_matched_in_full():
+    """The fact asked for sits past the first 300 characters of the passage: it is shown, not cut off."""
+    passage = "Introdução longa sobre modelos de linguagem e seus usos. " * 8 + (
+        "Um estudo revelou que o ChatGPT pode consumir 1 litro de água a cada 100 palavras geradas. "
+        "Outros estudos tratam de energia."
+    )
+    shown = excerpt(passage, "Quanta água o ChatGPT gasta?")
+    assert shown == "…Um estudo revelou que o ChatGPT pode consumir 1 litro de água a cada 100 palavras geradas.…"
 
 
 def test_the_export_holds_questions_answers_and_their_sources_but_no_key():
@@ -99,28 +109,26 @@ def test_markdown_specials_in_a_passage_are_shown_literally():
 
 
 def test_uploads_in_memory_index_good_files_and_give_reasons_for_bad_ones(tmp_path: Path, e5: EmbeddingModel):
-    collection = Collection.open(tmp_path / "data", "default", e5)
+    core = Conversa(Settings(data_dir=tmp_path / "data"), e5)
     good = make_pdf(["Tokens especiais marcam o fim da sequência.", "A decodificação escolhe o próximo token."])
     locked = make_pdf(["Conteúdo guardado."], password="s3nha")
-    calls: dict[str, list[tuple[int, int]]] = {}
+    calls: list[tuple[int, int]] = []
 
-    def progress_for(name: str):
-        calls[name] = []
-        return lambda done, total: calls[name].append((done, total))
-
-    reports = ingest_uploads(
-        collection, [("bom.pdf", good), ("vazio.pdf", b""), ("cofre.pdf", locked)], progress_for, {"cofre.pdf": "x"}
-    )
+    reports = [
+        core.ingest_upload("bom.pdf", good, progress=lambda done, total: calls.append((done, total))),
+        core.ingest_upload("vazio.pdf", b""),
+        core.ingest_upload("cofre.pdf", locked, password="x"),
+    ]
 
     assert [(r.name, r.status, r.pages) for r in reports] == [
         ("bom.pdf", "added", 2),
         ("vazio.pdf", "rejected", 0),
         ("cofre.pdf", "rejected", 0),
     ]
-    assert calls["bom.pdf"][0] == (0, 2) and calls["bom.pdf"][-1] == (2, 2)
+    assert calls[0] == (0, 2) and calls[-1] == (2, 2)
     assert UploadRecord("id", "default", reports[2]).needs_password
     assert not UploadRecord("id", "default", reports[1]).needs_password
-    again = ingest_uploads(collection, [("bom.pdf", good), ("cofre.pdf", locked)], passwords={"cofre.pdf": "s3nha"})
+    again = [core.ingest_upload("bom.pdf", good), core.ingest_upload("cofre.pdf", locked, password="s3nha")]
     assert [r.status for r in again] == ["unchanged", "added"]
 
 

@@ -1,14 +1,16 @@
-"""The history-aware chain: standalone question before retrieval, streamed answer, sources alongside."""
+"""The history-aware answer through the core: standalone question before retrieval, streamed answer, sources
+alongside, and every failure turned into one sentence."""
 
 from __future__ import annotations
 
 import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from rag.answer.chain import ask, build_chain, format_sources
-from rag.index.faiss.collection import Collection
+from config.settings import Settings
+from rag.answer.chain import format_sources
+from rag.core import Conversa, Done, Failed, Searching, SourcesFound, Token, Transcript
 from rag.index.ingest import ingest_file
-from rag.search.retrieval import SearchResult, Source, retriever_for
+from rag.search.retrieval import Source
 from tests.fakes import RecordingChatModel
 from tests.pdfs import make_pdf
 
@@ -28,20 +30,34 @@ HISTORY = [
 
 
 @pytest.fixture(scope="module")
-def collection(tmp_path_factory, e5):
-    kb = Collection.open(tmp_path_factory.mktemp("chain"), "kb", e5, chunk_tokens=96, chunk_overlap=0)
-    ingest_file(kb, make_pdf([OLLAMA, GARDEN]), name="guia.pdf")
-    return kb
+def core(tmp_path_factory, e5) -> Conversa:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("chain"), collection="kb", chunk_tokens=96, chunk_overlap=0)
+    conversa = Conversa(settings, e5)
+    ingest_file(conversa.collection(), make_pdf([OLLAMA, GARDEN]), name="guia.pdf")
+    return conversa
 
 
-def _recording_retriever(collection, seen):
-    inner = retriever_for(collection, 1)
+@pytest.fixture
+def collection(core):
+    return core.collection()
 
-    def retrieve(question, search_query):
-        seen.append(search_query)
-        return inner(question, search_query)
 
-    return retrieve
+def answer(core: Conversa, question: str, history=(), model=None, **options) -> Transcript:
+    return Transcript.of(core.answer(question, history, chat_model=model, **options))
+
+
+def searched_queries(core: Conversa, monkeypatch) -> list[str]:
+    """Records every query the collection is searched with."""
+    seen: list[str] = []
+    kb = core.collection()
+    real = kb.rank
+
+    def rank(queries, n, lexical=True):
+        seen.extend(query for query, _ in queries)
+        return real(queries, n, lexical)
+
+    monkeypatch.setattr(kb, "rank", rank)
+    return seen
 
 
 def test_a_raw_follow_up_retrieves_an_unrelated_passage(collection):
@@ -50,34 +66,31 @@ def test_a_raw_follow_up_retrieves_an_unrelated_passage(collection):
     assert hits[0].chunk.page == 2
 
 
-def test_follow_up_is_rewritten_before_retrieval(collection):
-    seen: list[str] = []
+def test_follow_up_is_rewritten_before_retrieval(core, monkeypatch):
+    seen = searched_queries(core, monkeypatch)
     rewritten = "O que fazer depois de instalar o Ollama?"
     model = RecordingChatModel(replies=[rewritten, "Rode ollama pull [1]."])
-    chain = build_chain(_recording_retriever(collection, seen), model, follow_up="llm")
-    answer = ask(chain, "O que fazer depois?", HISTORY)
-    assert "".join(answer.tokens()) == "Rode ollama pull [1]."
+    result = answer(core, "O que fazer depois?", HISTORY, model, k=1, follow_up="llm")
+    assert result.text == "Rode ollama pull [1]."
     assert seen == [rewritten]
-    assert answer.search_query == rewritten
-    assert answer.retrieval.sources[0].page == 1
+    assert result.search.search_query == rewritten
+    assert result.search.sources[0].page == 1
     rewrite_prompt = model.calls[0]
     assert isinstance(rewrite_prompt[0], SystemMessage)
     assert rewrite_prompt[-1].content == "O que fazer depois?"
     assert any("Como eu instalo o Ollama" in m.content for m in rewrite_prompt)
 
 
-def test_follow_up_without_an_llm_call_combines_earlier_user_turns(collection):
-    seen: list[str] = []
+def test_follow_up_without_an_llm_call_combines_earlier_user_turns(core, monkeypatch):
+    seen = searched_queries(core, monkeypatch)
     model = RecordingChatModel(replies=["Rode ollama pull [1]."])
-    chain = build_chain(_recording_retriever(collection, seen), model, follow_up="concat")
-    answer = ask(chain, "O que fazer depois?", HISTORY)
-    list(answer.tokens())
+    result = answer(core, "O que fazer depois?", HISTORY, model, k=1, follow_up="concat")
     assert seen == ["Como eu instalo o Ollama no meu computador? O que fazer depois?"]
-    assert answer.retrieval.sources[0].page == 1
+    assert result.search.sources[0].page == 1
     assert len(model.calls) == 1  # the answer only: no rewrite call
 
 
-def test_a_failing_rewrite_falls_back_to_the_no_llm_query(collection):
+def test_a_failing_rewrite_falls_back_to_the_no_llm_query(core, monkeypatch):
     class BrokenRewrite(RecordingChatModel):
         def _stream(self, messages, stop=None, run_manager=None, **kwargs):
             if len(self.calls) == 0:
@@ -85,60 +98,67 @@ def test_a_failing_rewrite_falls_back_to_the_no_llm_query(collection):
                 raise ConnectionError("down")
             yield from super()._stream(messages, stop, run_manager, **kwargs)
 
-    seen: list[str] = []
-    chain = build_chain(_recording_retriever(collection, seen), BrokenRewrite(), follow_up="llm")
-    list(ask(chain, "O que fazer depois?", HISTORY).tokens())
+    seen = searched_queries(core, monkeypatch)
+    answer(core, "O que fazer depois?", HISTORY, BrokenRewrite(), k=1, follow_up="llm")
     assert seen == ["Como eu instalo o Ollama no meu computador? O que fazer depois?"]
 
 
-def test_the_answer_streams_token_by_token_with_its_numbered_sources(collection):
+def test_an_empty_rewrite_falls_back_to_the_no_llm_query(core, monkeypatch):
+    seen = searched_queries(core, monkeypatch)
+    model = RecordingChatModel(replies=["   ", "Rode ollama pull [1]."])
+    answer(core, "O que fazer depois?", HISTORY, model, k=1, follow_up="llm")
+    assert seen == ["Como eu instalo o Ollama no meu computador? O que fazer depois?"]
+
+
+def test_the_answer_streams_token_by_token_with_its_numbered_sources(core):
     model = RecordingChatModel(replies=["Baixe o instalador [1] e rode ollama pull [1]."])
-    chain = build_chain(retriever_for(collection, 2), model)
-    answer = ask(chain, "Como instalar o Ollama?")
-    tokens = list(answer.tokens())
-    assert len(tokens) > 3 and answer.text == "".join(tokens)
-    assert [s.number for s in answer.retrieval.sources] == [1, 2]
-    assert answer.retrieval.sources[0].doc == "guia.pdf" and answer.retrieval.sources[0].page == 1
+    events = list(core.answer("Como instalar o Ollama?", chat_model=model, k=2))
+    assert isinstance(events[0], Searching) and isinstance(events[1], SourcesFound)
+    assert isinstance(events[-1], Done)
+    tokens = [e.text for e in events if isinstance(e, Token)]
+    assert len(tokens) > 3 and events[-1].text == "".join(tokens)
+    sources = events[1].result.sources
+    assert [s.number for s in sources] == [1, 2]
+    assert sources[0].doc == "guia.pdf" and sources[0].page == 1
     prompt = model.calls[-1]
     assert isinstance(prompt[0], SystemMessage) and "[1]" in prompt[0].content
     user = prompt[-1].content
     assert "[1] (guia.pdf, p. 1)" in user and "<sources>" in user and "Como instalar o Ollama?" in user
 
 
-def test_history_reaches_the_answer_prompt(collection):
+def test_history_reaches_the_answer_prompt(core):
     model = RecordingChatModel()
-    chain = build_chain(retriever_for(collection, 1), model, follow_up="concat")
-    list(ask(chain, "O que fazer depois?", HISTORY).tokens())
+    answer(core, "O que fazer depois?", HISTORY, model, k=1, follow_up="concat")
     assert [type(m) for m in model.calls[-1]][:2] == [SystemMessage, HumanMessage]
     assert model.calls[-1][1].content == HISTORY[0]["content"]
 
 
-def test_english_questions_get_the_english_prompt(collection):
+def test_english_questions_get_the_english_prompt(core):
     model = RecordingChatModel()
-    list(ask(build_chain(retriever_for(collection, 1), model), "How do I install Ollama?").tokens())
+    answer(core, "How do I install Ollama?", model=model, k=1)
     assert "Answer in the same language as the question" in model.calls[-1][0].content
 
 
-def test_an_answer_cut_short_keeps_its_text_and_is_marked_interrupted(collection):
+def test_an_answer_cut_short_keeps_its_text_and_is_marked_interrupted(core):
     model = RecordingChatModel(replies=["Baixe o instalador no site oficial."], fail_after_tokens=2)
-    answer = ask(build_chain(retriever_for(collection, 1), model), "Como instalar?", explain=lambda e: "caiu")
-    assert list(answer.tokens()) == ["Baixe", " o"]
-    assert answer.interrupted and answer.error == "caiu" and answer.text == "Baixe o"
-    assert answer.retrieval is not None
+    events = list(core.answer("Como instalar?", chat_model=model, k=1, explain=lambda e: "caiu"))
+    assert [e.text for e in events if isinstance(e, Token)] == ["Baixe", " o"]
+    assert events[-1] == Failed("caiu", "Baixe o") and events[-1].interrupted
+    assert any(isinstance(e, SourcesFound) for e in events)
 
 
-def test_without_a_model_the_chain_still_searches(collection):
-    answer = ask(build_chain(retriever_for(collection, 2), None), "Como instalar o Ollama?")
-    assert list(answer.tokens()) == []
-    assert answer.error is None and answer.retrieval.sources[0].page == 1
+def test_without_a_model_the_answer_is_the_passages(core):
+    events = list(core.answer("Como instalar o Ollama?", k=2))
+    assert [type(e) for e in events] == [Searching, SourcesFound, Done]
+    assert events[-1].text == "" and events[1].result.sources[0].page == 1
 
 
-def test_the_model_is_told_when_the_documents_do_not_cover_the_question():
-    def retrieve(question, query):
-        return SearchResult(question, query, [Source(1, "a.pdf", 1, "texto", 0.1)], covered=False)
-
+def test_the_model_is_told_when_the_documents_do_not_cover_the_question(tmp_path, e5):
+    settings = Settings(data_dir=tmp_path, collection="kb", min_top_cosine=0.99)
+    conversa = Conversa(settings, e5)
+    ingest_file(conversa.collection(), make_pdf([GARDEN]), name="jardim.pdf")
     model = RecordingChatModel()
-    list(ask(build_chain(retrieve, model), "Quem é o CEO da Hugging Face?").tokens())
+    assert answer(conversa, "Quem é o CEO da Hugging Face?", model=model).search.covered is False
     assert "não encontrou trechos" in model.calls[-1][-1].content
 
 
@@ -149,11 +169,37 @@ def test_sources_are_cut_to_the_context_budget_and_cannot_close_the_block():
     assert "</sources>" not in block
 
 
-def test_a_failing_search_is_not_blamed_on_the_model():
-    def broken(question, query):
+def test_a_failing_search_is_not_blamed_on_the_model(core, monkeypatch):
+    def broken(queries, n, lexical=True):
         raise RuntimeError("index unreadable")
 
-    answer = ask(build_chain(broken, RecordingChatModel()), "Oi?", explain=lambda e: "provider down")
-    assert list(answer.tokens()) == []
-    assert answer.error == "Searching the documents failed (RuntimeError: index unreadable)."
-    assert not answer.interrupted
+    monkeypatch.setattr(core.collection(), "rank", broken)
+    events = list(core.answer("Oi?", chat_model=RecordingChatModel(), explain=lambda e: "provider down"))
+    assert not any(isinstance(e, Token) for e in events)
+    assert events[-1] == Failed("Searching the documents failed (RuntimeError: index unreadable).")
+    assert not events[-1].interrupted
+
+
+def test_a_long_conversation_is_trimmed_to_the_window_oldest_first(core):
+    """Fifty turns of long messages: the prompts still fit an 8k window with room for the answer."""
+    history = []
+    for turn in range(50):
+        history.append({"role": "user", "content": f"Pergunta {turn}: " + "como instalar o Ollama? " * 40})
+        history.append({"role": "assistant", "content": f"Resposta {turn}: " + "baixe o instalador [1]. " * 40})
+    model = RecordingChatModel(replies=["Reescrita: como instalar o Ollama?", "Rode ollama pull [1]."])
+    events = list(core.answer("E depois?", history, chat_model=model, follow_up="llm"))
+    trimmed = events[0].history_trimmed
+    assert isinstance(events[0], Searching) and 0 < trimmed < len(history)
+    for prompt in model.calls:  # the rewrite prompt and the answer prompt
+        characters = sum(len(str(m.content)) for m in prompt)
+        assert characters / 3 + 1024 <= 8192, characters
+    rewrite = model.calls[0]
+    assert "Resposta 49" in rewrite[-2].content  # the newest turn is kept
+    assert not any("Pergunta 0:" in str(m.content) for m in rewrite)  # the oldest is dropped
+
+
+def test_same_question_and_history_find_the_same_passages_as_search_and_answer(core):
+    """The app answers through `answer`, `python -m rag search` through `search`: one query, one result."""
+    searched = core.search("O que fazer depois?", HISTORY, k=2)
+    answered = answer(core, "O que fazer depois?", HISTORY, RecordingChatModel(), k=2, follow_up="concat")
+    assert answered.search == searched

@@ -129,8 +129,23 @@ def test_collections_are_separate_knowledge_bases(pdf_dir, capsys):
     capsys.readouterr()
     main(["collections"])
     assert capsys.readouterr().out.split() == ["curso"]
-    main(["list", "--collection", "outro"])
-    assert "is empty" in capsys.readouterr().out
+    assert main(["list", "--collection", "curso"]) == 0
+    assert "guia.pdf: 2 pages" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["list"], ["search", "Oi?"], ["remove", "guia.pdf"], ["eval", "questions.jsonl"]],
+)
+def test_commands_on_a_collection_that_does_not_exist_say_so_and_create_nothing(
+    command, pdf_dir, tmp_path, capsys, isolated_data_dir
+):
+    main(["ingest", str(pdf_dir), "--collection", "curso"])
+    (tmp_path / "questions.jsonl").write_text('{"question": "Oi?", "evidence": ["x"]}\n', encoding="utf-8")
+    capsys.readouterr()
+    assert main([*command, "--collection", "outro"]) == 1
+    assert "There is no collection 'outro'" in capsys.readouterr().err
+    assert not (isolated_data_dir / "outro").exists()
 
 
 def test_encrypted_file_asks_for_its_password(pdf_dir, capsys):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from rag.cli.main import main
@@ -56,3 +58,37 @@ def test_ask_with_an_unknown_provider_lists_the_valid_ones(ingested, capsys):
     assert main(["ask", "Oi?", "--provider", "gemini"]) == 1
     err = capsys.readouterr().err
     assert all(name in err for name in ("ollama", "groq", "openai", "hf"))
+
+
+def test_ask_json_checks_each_cited_fact_against_its_source(ingested, monkeypatch, capsys):
+    """A scripted small-model answer through the real Ollama client: one true sentence, one invented number, one
+    invented source."""
+    reply = [
+        "Baixe o instalador oficial [1]. ",
+        "Depois, rode ollama pull para baixar 5 modelos [1]. ",
+        "O Ollama roda em GPUs [3].",
+    ]
+    with OllamaServer({"qwen2.5:1.5b": 986_000_000}, reply=reply) as server:
+        monkeypatch.setenv("OLLAMA_BASE_URL", server.url)
+        code = main(["ask", "Como instalar o Ollama?", "--provider", "ollama", "--json"])
+    result = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert {"question", "search_query", "covered", "answer", "sources", "unsupported"} <= set(result)
+    assert result["answer"] == "".join(reply)
+    assert result["sources"][0]["doc"] == "guia.pdf" and result["sources"][0]["page"] == 1
+    flagged = {flag["kind"]: flag for flag in result["unsupported"]}
+    assert set(flagged) == {"unsupported_fact", "invalid_source"}
+    assert flagged["unsupported_fact"]["reason"] == "5 is not in source [1]"
+    assert flagged["invalid_source"]["missing"] == ["[3]"]
+
+
+def test_ask_prints_the_check_after_a_faithful_answer_only_when_something_is_flagged(ingested, monkeypatch, capsys):
+    with OllamaServer({"qwen2.5:1.5b": 1}, reply=["Baixe o instalador oficial [1]."]) as server:
+        monkeypatch.setenv("OLLAMA_BASE_URL", server.url)
+        assert main(["ask", "Como instalar o Ollama?", "--provider", "ollama"]) == 0
+    assert "Check:" not in capsys.readouterr().out
+    with OllamaServer({"qwen2.5:1.5b": 1}, reply=["Rode ollama pull 3 vezes [1]."]) as server:
+        monkeypatch.setenv("OLLAMA_BASE_URL", server.url)
+        assert main(["ask", "Como instalar o Ollama?", "--provider", "ollama"]) == 0
+    out = capsys.readouterr().out
+    assert "Check: not supported by the cited sources:" in out and "3 vezes" in out

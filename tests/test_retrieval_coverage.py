@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from config.settings import Settings, load_settings
-from rag.answer.chain import ask, build_chain
 from rag.answer.prompts import load_prompt
+from rag.core import Conversa, Transcript
 from rag.documents.pdf import load_pdf
 from rag.index.faiss.collection import Collection
 from rag.search.coverage import MIN_TOP_COSINE, CoverageSignals, is_covered
-from rag.search.retrieval import RetrievalOptions, retrieval_options, retriever_for, search
+from rag.search.retrieval import RetrievalOptions, retrieval_options, search
 from tests.fakes import RecordingChatModel
 from tests.pdfs import make_pdf
 
@@ -83,8 +83,7 @@ def test_empty_collection_gives_no_verdict(isolated_data_dir, e5):
 
 def test_chain_tells_the_model_when_the_documents_do_not_cover_the_question(notes):
     model = RecordingChatModel()
-    chain = build_chain(retriever_for(notes, 3), model)
-    answer = ask(chain, "Como fazer pao de fermentacao natural em casa?")
-    list(answer.tokens())
-    assert answer.retrieval is not None and answer.retrieval.covered is False
+    core = Conversa(Settings(data_dir=notes.folder.parent, collection=notes.name), notes.embedding)
+    answer = Transcript.of(core.answer("Como fazer pao de fermentacao natural em casa?", chat_model=model, k=3))
+    assert answer.search is not None and answer.search.covered is False
     assert load_prompt("not_covered", "pt") in model.last_prompt_text()

@@ -7,10 +7,8 @@ from pathlib import Path
 import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from rag.answer.chain import ask, build_chain
-from rag.index.faiss.collection import Collection
-from rag.index.ingest import ingest_file
-from rag.search.retrieval import retriever_for
+from config.settings import Settings
+from rag.core import Conversa, Transcript
 from tests.fakes import RecordingChatModel, hash_embedding_model
 from tests.pdfs import make_pdf
 
@@ -21,18 +19,17 @@ HISTORY = [
 ]
 
 
-def collection_with(tmp_path: Path, text: str, name: str = "notas.pdf") -> Collection:
-    collection = Collection.open(tmp_path / "data", "injection", hash_embedding_model())
-    report = ingest_file(collection, make_pdf([text]), name=name)
+def collection_with(tmp_path: Path, text: str, name: str = "notas.pdf") -> Conversa:
+    core = Conversa(Settings(data_dir=tmp_path / "data", collection="injection"), hash_embedding_model())
+    report = core.ingest_upload(name, make_pdf([text]))
     assert report.status == "added", report.describe()
-    return collection
+    return core
 
 
-def answer(collection: Collection, model: RecordingChatModel, follow_up: str, history=()) -> None:
-    chain = build_chain(retriever_for(collection, 4), model, follow_up=follow_up)
-    result = ask(chain, "O que o documento diz sobre quantizacao?", list(history))
-    tokens = list(result.tokens())
-    assert tokens and result.error is None
+def answer(core: Conversa, model: RecordingChatModel, follow_up: str, history=()) -> None:
+    events = core.answer("O que o documento diz sobre quantizacao?", list(history), model, 4, follow_up=follow_up)
+    result = Transcript.of(events)
+    assert result.tokens and result.error is None
 
 
 def sources_block(message: HumanMessage) -> tuple[str, str]:

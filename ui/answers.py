@@ -1,4 +1,4 @@
-"""Answering in the app: pick a usable chat model or fall back to search, and turn an Answer into a Turn."""
+"""Answering in the app: pick a usable chat model or fall back to search, and turn an answer's events into a Turn."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from langchain_core.language_models import BaseChatModel
 
 from config.settings import Settings
 from llm import LLMError, build_chat_model, check_provider
-from rag.answer.chain import Answer
+from rag.core import Transcript
+from rag.search.excerpt import excerpt
 from rag.search.retrieval import SearchResult, Source
 from ui.export import escape_markdown
 from ui.state import ModelChoice, Turn
 from ui.strings import text
 
-# Characters of each passage shown in a search-only reply; the full passage is one click away in its source.
+# A passage up to this long is shown whole in a search-only reply; a longer one by its matching sentence.
 EXCERPT_CHARS = 320
 
 
@@ -42,38 +43,27 @@ def redacted_traceback(exc: BaseException, secrets: Iterable[str | None]) -> str
     return detail
 
 
-def excerpt(passage: str, limit: int = EXCERPT_CHARS) -> str:
-    """The start of a passage on one line, cut at a word boundary."""
-    flat = " ".join(passage.split())
-    if len(flat) <= limit:
-        return flat
-    return flat[:limit].rsplit(" ", 1)[0] + "…"
-
-
-def passages_markdown(sources: list[Source], language: str) -> str:
-    """A search-only reply: the passages found, numbered like the sources below them."""
+def passages_markdown(sources: list[Source], language: str, query: str = "") -> str:
+    """A search-only reply: the passages found, numbered like the sources below them, each shown by the sentence
+    that matched `query` in full (the whole passage is one click away in its source)."""
     if not sources:
         return text("no_passages", language)
-    lines = [
-        f"**[{s.number}]** {escape_markdown(excerpt(s.text))} *({escape_markdown(s.doc)}, p. {s.page})*"
-        for s in sources
-    ]
+    lines = []
+    for s in sources:
+        shown = escape_markdown(excerpt(s.text, query, EXCERPT_CHARS))
+        lines.append(f"**[{s.number}]** {shown} *({escape_markdown(s.doc)}, p. {s.page})*")
     return "\n\n".join(lines)
 
 
-def answer_turn(answer: Answer, collection: str, notice: str | None, language: str) -> Turn:
-    """The assistant's turn once `answer` has streamed; passages stand in when no model wrote anything."""
-    retrieval: SearchResult | None = answer.retrieval
-    sources = list(retrieval.sources) if retrieval else []
-    written = bool(answer.text.strip()) and notice is None
-    return Turn(
-        role="assistant",
-        content=answer.text if written else passages_markdown(sources, language),
-        sources=sources,
-        collection=collection,
-        covered=retrieval.covered if retrieval else None,
-        notice=notice,
-        error=answer.error,
-        interrupted=answer.interrupted,
-        search_query=answer.search_query or (retrieval.search_query if retrieval else ""),
-    )
+def settle_turn(turn: Turn, transcript: Transcript, language: str) -> None:
+    """Complete the assistant's turn once its answer's events have all arrived; passages stand in when no model
+    wrote anything."""
+    search: SearchResult | None = transcript.search
+    turn.sources = list(search.sources) if search else []
+    turn.covered = search.covered if search else None
+    turn.search_query = search.search_query if search else turn.search_query
+    turn.error = transcript.error
+    turn.interrupted = transcript.interrupted
+    turn.unsupported = list(transcript.unsupported)
+    written = bool(transcript.text.strip()) and turn.notice is None
+    turn.content = transcript.text if written else passages_markdown(turn.sources, language, turn.search_query or "")

@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 
 from i18n import localize
+from rag.answer.citations import Unsupported
 from ui.state import Turn
 from ui.strings import text
 
@@ -35,6 +36,8 @@ def conversation_markdown(turns: list[Turn], collection: str, language: str, now
         if turn.notice:
             body.append(f"*{text('search_only', language, reason=localize(turn.notice, language))}*")
         body.append(turn.content)
+        if turn.unsupported:
+            body.append(check_markdown(turn, language))
         error = localize(turn.error or "", language)
         if turn.interrupted:
             body.append(f"*{text('export_interrupted', language)}* {error}".rstrip())
@@ -49,3 +52,33 @@ def conversation_markdown(turns: list[Turn], collection: str, language: str, now
                 body.append(f"**{escape_markdown(label)}**\n\n{_quote(s.text)}")
         parts.append("\n\n".join(body))
     return "\n\n".join(parts) + "\n"
+
+
+def flag_reason(flag: Unsupported, language: str) -> str:
+    """Why the citation check flagged a sentence, in the interface's language."""
+    missing = ", ".join(flag.missing)
+
+    def refs(numbers: tuple[int, ...]) -> str:
+        return "".join(f"[{n}]" for n in numbers)
+
+    match flag.kind:
+        case "invalid_source":
+            return text("check_invalid_source", language, missing=missing, count=flag.source_count)
+        case "unsupported_fact":
+            reason = text("check_unsupported_fact", language, missing=missing, cited=refs(flag.citations))
+            if flag.found_in:
+                reason += text("check_found_elsewhere", language, found=refs(flag.found_in))
+            return reason
+        case _:
+            return text("check_uncited", language, missing=missing)
+
+
+def check_markdown(turn: Turn, language: str) -> str:
+    """The flagged sentences, each quoted with its reason; empty when the check found nothing."""
+    if not turn.unsupported:
+        return ""
+    lines = [f"**{text('check_header', language)}**"]
+    for flag in turn.unsupported:
+        sentence = escape_markdown(" ".join(flag.sentence.split()))
+        lines.append(f"- ⚠️ “{sentence}”: {escape_markdown(flag_reason(flag, language))}")
+    return "\n".join(lines)

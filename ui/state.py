@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from rag.answer.citations import Unsupported
 from rag.index.ingest import FileReport
 from rag.search.retrieval import Source
 
@@ -29,6 +30,10 @@ class Turn:
     interrupted: bool = False
     search_query: str | None = None
     """What was searched (a follow-up is searched together with earlier questions); None when no search ran."""
+    history_trimmed: int = 0
+    """Earlier messages left out of the prompt because the model's window could not hold them."""
+    unsupported: list[Unsupported] = field(default_factory=list)
+    """Sentences and citations of the answer the citation check flagged (rag/answer/citations.py)."""
 
     @property
     def search_only(self) -> bool:

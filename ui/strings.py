@@ -52,7 +52,6 @@ _TEXTS: dict[str, dict[Language, str]] = {
     },
     "reading": {"pt": "{name}: lendo…", "en": "{name}: reading…"},
     "embedding": {"pt": "{name}: indexando trechos {done}/{total}", "en": "{name}: indexing passages {done}/{total}"},
-    "file_done": {"pt": "{name}: concluído", "en": "{name}: done"},
     "report_added": {"pt": "{name}: indexado ({pages}, {chunks})", "en": "{name}: indexed ({pages}, {chunks})"},
     "report_replaced": {
         "pt": "{name}: nova versão indexada ({pages}, {chunks})",
@@ -112,6 +111,24 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "en": "The documents do not seem to cover this.",
     },
     "interrupted": {"pt": "Resposta interrompida: {error}", "en": "Answer interrupted: {error}"},
+    "check_header": {
+        "pt": "Verificação das citações: frases que as fontes citadas não sustentam",
+        "en": "Citation check: sentences the cited sources do not support",
+    },
+    "check_invalid_source": {
+        "pt": "cita {missing}, mas só {count} fontes foram dadas",
+        "en": "cites {missing}, but only {count} sources were given",
+    },
+    "check_unsupported_fact": {"pt": "{missing} não está na fonte {cited}", "en": "{missing} is not in source {cited}"},
+    "check_found_elsewhere": {"pt": " (mas está em {found})", "en": " (but is in {found})"},
+    "check_uncited": {
+        "pt": "afirma fatos ({missing}) sem citar fonte",
+        "en": "states facts ({missing}) without citing a source",
+    },
+    "history_trimmed": {
+        "pt": "As {count} mensagens mais antigas da conversa não couberam na janela do modelo e ficaram de fora.",
+        "en": "The {count} oldest messages of the conversation did not fit the model's window and were left out.",
+    },
     "answer_failed": {
         "pt": "Não foi possível escrever a resposta: {error}",
         "en": "The answer could not be written: {error}",

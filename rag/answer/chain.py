@@ -1,15 +1,16 @@
-"""The history-aware retrieval chain (LCEL): standalone question, retrieval, answer streamed with its sources."""
+"""The history-aware retrieval chain (LCEL): standalone question, retrieval, answer streamed with its sources.
+
+Built only by the core (rag/core/service.py), which turns what it streams into answer events.
+"""
 
 from __future__ import annotations
 
-import logging
 import re
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from operator import itemgetter
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda, RunnablePassthrough
 
@@ -18,8 +19,6 @@ from rag.answer.prompts import detect_language, load_prompt
 from rag.messages import message
 from rag.search.retrieval import SearchResult, Source, concat_query
 
-_log = logging.getLogger(__name__)
-
 Retrieve = Callable[[str, str], SearchResult]
 """(question as asked, search query) -> the passages found."""
 
@@ -27,19 +26,6 @@ Retrieve = Callable[[str, str], SearchResult]
 _ANSWER_HISTORY_MESSAGES = 6
 # About 3,000 tokens of sources: fits an 8k context with the rules, history and answer.
 DEFAULT_MAX_SOURCE_CHARS = 12_000
-
-
-def to_messages(history: Sequence[BaseMessage | dict]) -> list[BaseMessage]:
-    """Chat history as LangChain messages, from messages or {"role": "user"|"assistant", "content"} dicts."""
-    messages: list[BaseMessage] = []
-    for item in history:
-        if isinstance(item, BaseMessage):
-            messages.append(item)
-        elif item.get("role") == "user":
-            messages.append(HumanMessage(str(item.get("content", ""))))
-        elif item.get("role") == "assistant":
-            messages.append(AIMessage(str(item.get("content", ""))))
-    return messages
 
 
 _SOURCES_TAG = re.compile(r"<\s*/?\s*sources\b[^>]*>", re.IGNORECASE)
@@ -88,6 +74,13 @@ def answer_messages(inputs: dict, max_source_chars: int = DEFAULT_MAX_SOURCE_CHA
     ]
 
 
+def _non_empty(rewrite: str) -> str:
+    """A blank rewrite would search for nothing: fail, so the chain falls back to the no-LLM query."""
+    if not rewrite.strip():
+        raise ValueError(message("answer.empty_rewrite"))
+    return rewrite.strip()
+
+
 def build_chain(
     retrieve: Retrieve,
     llm: BaseChatModel | None,
@@ -103,7 +96,7 @@ def build_chain(
     rewrite = concat
     if follow_up == "llm" and llm is not None:
         # A model that fails to rewrite should not cost the user the search: fall back to the no-LLM query.
-        llm_rewrite = RunnableLambda(rewrite_messages) | llm | StrOutputParser() | (lambda s: s.strip())
+        llm_rewrite = RunnableLambda(rewrite_messages) | llm | StrOutputParser() | RunnableLambda(_non_empty)
         rewrite = llm_rewrite.with_fallbacks([concat])
     search_query = RunnableBranch((lambda x: not x["chat_history"], itemgetter("question")), rewrite)
     chain = RunnablePassthrough.assign(search_query=search_query).assign(
@@ -113,51 +106,3 @@ def build_chain(
         return chain
     answer = RunnableLambda(lambda x: answer_messages(x, max_source_chars)) | llm | StrOutputParser()
     return chain.assign(answer=answer)
-
-
-@dataclass
-class Answer:
-    """A streamed answer: iterate `tokens()`; afterwards `text`, `retrieval`, and whether it was cut short."""
-
-    chain: Runnable
-    question: str
-    history: list[BaseMessage]
-    explain: Callable[[BaseException], str] = str
-    retrieval: SearchResult | None = None
-    search_query: str = ""
-    text: str = ""
-    interrupted: bool = False
-    error: str | None = None
-    _parts: list[str] = field(default_factory=list)
-
-    def tokens(self) -> Iterator[str]:
-        """Answer text as it streams; a failure mid-answer keeps what came and marks the answer interrupted."""
-        try:
-            for chunk in self.chain.stream({"question": self.question, "chat_history": self.history}):
-                if "search_query" in chunk:
-                    self.search_query += chunk["search_query"]
-                if "retrieval" in chunk:
-                    self.retrieval = chunk["retrieval"]
-                if "answer" in chunk and chunk["answer"]:
-                    self._parts.append(chunk["answer"])
-                    self.text = "".join(self._parts)
-                    yield chunk["answer"]
-        except Exception as exc:  # the error becomes one sentence; the partial answer is kept
-            self.interrupted = bool(self._parts)
-            if self.retrieval is None:
-                # Follow-up rewrites fall back to the no-LLM query, so a failure before retrieval is the search's.
-                _log.warning("search failed", exc_info=True)
-                self.error = message("chain.search_failed", error_type=type(exc).__name__, detail=str(exc))
-            else:
-                _log.info("answer failed after retrieval: %s", type(exc).__name__)
-                self.error = self.explain(exc)
-
-
-def ask(
-    chain: Runnable,
-    question: str,
-    history: Sequence[BaseMessage | dict] = (),
-    explain: Callable[[BaseException], str] = str,
-) -> Answer:
-    """Start an answer; nothing runs until `tokens()` is iterated."""
-    return Answer(chain, question, to_messages(history), explain)

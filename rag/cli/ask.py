@@ -5,49 +5,83 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
-from config.settings import Settings
-from rag.answer.chain import ask, build_chain
-from rag.index.store import KnowledgeBase
-from rag.search.retrieval import retrieval_options, retriever_for
+from i18n import localize
+from rag.cli.main import CLI
+from rag.core import Conversa, Done, Failed, SourcesFound, Token, Transcript
+from rag.index.types import printable
 
 
-def run_ask(args: argparse.Namespace, settings: Settings, collection: KnowledgeBase) -> int:
-    """Stream an answer; exit 1 when no model could be built or the answer failed before any token."""
+def run_ask(args: argparse.Namespace, core: Conversa, history: list) -> int:
+    """Stream an answer (or print it as one JSON object); exit 1 when no model could be built or the answer
+    failed before any token."""
+    from llm import LLMError, build_chat_model, explain_error, offered_providers
+    from llm.messages import message
+    from llm.providers import parse_provider
+
+    settings = core.settings
     try:
-        from llm import LLMError, build_chat_model, explain_error
-    except ImportError:
-        print("No LLM provider is configured: the `llm` package is missing from this installation.", file=sys.stderr)
-        return 1
-    provider = args.provider or settings.provider
-    try:
+        provider = parse_provider(args.provider or settings.provider)
+        if provider not in offered_providers(settings):
+            raise LLMError(message("fake_not_allowed"))
         model = build_chat_model(provider, args.model, settings=settings)
     except LLMError as exc:
-        print(f"Error: {exc}", file=sys.stderr)
+        print(f"Error: {localize(exc, CLI)}", file=sys.stderr)
         return 1
-    if not collection.documents():
-        print(f"Collection '{collection.name}' has no documents yet: run `python -m rag ingest FILES` first.")
-        return 1
-    history = json.loads(Path(args.history).read_text(encoding="utf-8")) if args.history else []
-    chain = build_chain(
-        retriever_for(collection, args.k or settings.top_k, retrieval_options(settings)),
-        model,
-        follow_up=args.follow_up or settings.follow_up,
+    events = core.answer(
+        args.question,
+        history,
+        chat_model=model,
+        k=args.k,
+        follow_up=args.follow_up,
+        explain=lambda exc: explain_error(exc, provider, args.model, settings=settings),
     )
-    answer = ask(
-        chain, args.question, history, explain=lambda exc: explain_error(exc, provider, args.model, settings=settings)
-    )
-    for token in answer.tokens():
-        print(token, end="", flush=True)
-    print()
-    if answer.error:
-        marker = "[answer interrupted] " if answer.interrupted else ""
-        print(f"{marker}Error: {answer.error}", file=sys.stderr)
-    if answer.retrieval is not None:
-        if answer.retrieval.covered is False:
+    transcript = Transcript()
+    for event in events:
+        transcript.add(event)
+        if args.json:
+            continue
+        match event:
+            case Token(text=text):
+                print(text, end="", flush=True)
+            case SourcesFound():
+                pass
+            case Done() | Failed():
+                print()
+    if args.json:
+        print(json.dumps(_as_json(args.question, transcript), ensure_ascii=False))
+    else:
+        _print_after(transcript)
+    return 1 if transcript.error and not transcript.text else 0
+
+
+def _print_after(transcript: Transcript) -> None:
+    if transcript.error:
+        marker = "[answer interrupted] " if transcript.interrupted else ""
+        print(f"{marker}Error: {localize(transcript.error, CLI)}", file=sys.stderr)
+    if transcript.history_trimmed:
+        print(f"(The {transcript.history_trimmed} oldest messages of the history did not fit the model's window.)")
+    if transcript.unsupported:
+        print("\nCheck: not supported by the cited sources:")
+        for flag in transcript.unsupported:
+            print(f"  ! {flag.sentence.strip()}\n    {flag.reason}")
+    search = transcript.search
+    if search is not None:
+        if search.covered is False:
             print("(The documents do not seem to cover this question.)")
         print("\nSources:")
-        for s in answer.retrieval.sources:
-            print(f"[{s.number}] {s.doc}, p. {s.page}")
-    return 1 if answer.error and not answer.text else 0
+        for s in search.sources:
+            print(f"[{s.number}] {printable(s.doc)}, p. {s.page}")
+
+
+def _as_json(question: str, transcript: Transcript) -> dict[str, object]:
+    search = transcript.search
+    return {
+        "question": question,
+        "search_query": search.search_query if search else None,
+        "covered": search.covered if search else None,
+        "answer": transcript.text,
+        "sources": [s.to_json() for s in search.sources] if search else [],
+        "unsupported": [flag.to_json() for flag in transcript.unsupported],
+        "error": transcript.error,
+    }

@@ -11,15 +11,20 @@ from pathlib import Path
 from tqdm import tqdm
 
 from config.settings import Settings, load_settings
-from rag.answer.chain import ask, build_chain
+from i18n import localize
+from rag.core import Conversa, InputError
 from rag.index.embeddings import EmbeddingModelError
-from rag.index.ingest import FileReport, ingest_paths
+from rag.index.ingest import FileReport
 from rag.index.qdrant.connection import local_path, safe_url
-from rag.index.store import KnowledgeBase, copy_to_qdrant, delete_collection, list_collections, open_collection
-from rag.index.types import CollectionError
-from rag.search.evaluation import comparison_table, evaluate, load_questions, parse_configuration
+from rag.index.store import copy_to_qdrant
+from rag.index.types import CollectionError, printable
+from rag.search.evaluation import comparison_table, load_questions, parse_configuration
+from rag.search.excerpt import excerpt
 from rag.search.rerank import RerankerError
-from rag.search.retrieval import RetrievalOptions, SearchResult, retrieval_options, retriever_for
+from rag.search.retrieval import SearchResult
+
+# The command line's wording of sentences that, in the app, point at the sidebar (i18n catalogue's "cli").
+CLI = "cli"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int)
     p.add_argument("--history", type=Path)
     p.add_argument("--follow-up", choices=["concat", "llm"], help="how follow-up questions are made standalone")
+    p.add_argument("--json", action="store_true", help="print one JSON object: answer, sources, check")
 
     p = sub.add_parser("eval", parents=[common], help="retrieval quality over a question set")
     p.add_argument("questions", type=Path)
@@ -83,15 +89,12 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings.model_copy(update=overrides)
 
 
-def _open(settings: Settings) -> KnowledgeBase:
-    collection = open_collection(settings, settings.collection)
-    if collection.embedding.notice:
-        print(f"Notice: {collection.embedding.notice}", file=sys.stderr)
-    return collection
+def _core(settings: Settings) -> Conversa:
+    return Conversa(settings)
 
 
-def _cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    collection = _open(settings)
+def _cmd_ingest(args: argparse.Namespace, core: Conversa) -> int:
+    core.files_to_ingest(args.paths)  # an empty folder is refused before any model loads
     bars: list[tqdm] = []
 
     def on_file(path: Path):
@@ -101,48 +104,33 @@ def _cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
         def progress(done: int, total: int) -> None:
             if not bars:
-                bars.append(tqdm(total=total, desc=path.name[:40], unit="chunk", file=sys.stderr, leave=False))
+                label = printable(path.name)[:40]
+                bars.append(tqdm(total=total, desc=label, unit="chunk", file=sys.stderr, leave=False))
             bars[0].update(done - bars[0].n)
 
         return progress
 
-    reports: list[FileReport] = ingest_paths(
-        collection, args.paths, password=args.password, on_file=on_file, max_upload_mb=settings.max_upload_mb
-    )
+    reports: list[FileReport] = core.ingest(args.paths, password=args.password, on_file=on_file)
     for bar in bars:
         bar.close()
     for report in reports:
         print(report.describe())
     rejected = sum(not r.ok for r in reports)
+    kb = core.collection()
     print(
-        f"{len(reports) - rejected} of {len(reports)} files indexed in collection '{collection.name}' "
-        f"({collection.chunk_count()} chunks in all)."
+        f"{len(reports) - rejected} of {len(reports)} files indexed in collection '{kb.name}' "
+        f"({kb.chunk_count()} chunks in all)."
     )
     return 1 if reports and rejected == len(reports) else 0
 
 
-def _read_history(path: Path | None) -> list[dict]:
+def _read_history(path: Path | None) -> list:
     if path is None:
         return []
-    history = json.loads(path.read_text(encoding="utf-8"))
-    if not isinstance(history, list):
-        raise ValueError(f"{path} must hold a JSON list of {{'role', 'content'}} objects.")
-    return history
-
-
-def _searcher(collection: KnowledgeBase, k: int, options: RetrievalOptions):
-    chain = build_chain(retriever_for(collection, k, options), llm=None, follow_up="concat")
-
-    def run(question: str, history: list[dict]) -> SearchResult:
-        answer = ask(chain, question, history)
-        for _ in answer.tokens():
-            pass
-        if answer.error:
-            raise RuntimeError(answer.error)
-        assert answer.retrieval is not None
-        return answer.retrieval
-
-    return run
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise InputError(f"{path} is not a JSON file ({exc}): it must hold a JSON list of turns.") from None
 
 
 def _print_result(result: SearchResult, as_json: bool) -> None:
@@ -153,46 +141,57 @@ def _print_result(result: SearchResult, as_json: bool) -> None:
         print(f"(searched for: {result.search_query})")
     if result.covered is False:
         print("The documents do not seem to cover this question; the closest passages:")
+    # Ranks, not scores: a fused score above 1 (the answer-type boost) reads like a bug; --json keeps them.
     for s in result.sources:
-        print(f"[{s.number}] {s.doc}, p. {s.page} (score {s.score:.3f})\n    {s.text[:300]}")
+        print(f"[{s.number}] {printable(s.doc)}, p. {s.page}\n    {printable(excerpt(s.text, result.search_query))}")
 
 
-def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
-    run = _searcher(_open(settings), args.k or settings.top_k, retrieval_options(settings))
+def _cmd_search(args: argparse.Namespace, core: Conversa) -> int:
     if args.batch:
-        with open(args.batch, encoding="utf-8") as handle:
-            for line in handle:
-                if line.strip():
-                    item = json.loads(line)
-                    _print_result(run(item["question"], item.get("history") or []), True)
-        return 0
-    if not args.question:
+        return _search_batch(args, core)
+    if args.question is None:
         print("search needs a QUESTION or --batch FILE.jsonl", file=sys.stderr)
         return 2
-    _print_result(run(args.question, _read_history(args.history)), args.json)
+    _print_result(core.search(args.question, _read_history(args.history), args.k), args.json)
     return 0
 
 
-def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+def _search_batch(args: argparse.Namespace, core: Conversa) -> int:
+    """One JSON line out per question line in; a bad line is reported on stderr and the batch goes on."""
+    failed = 0
+    with open(args.batch, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                if not isinstance(item, dict) or "question" not in item:
+                    raise InputError('the line is not a JSON object with a "question"')
+                result = core.search(item["question"], item.get("history") or [], args.k)
+            except (ValueError, InputError) as exc:
+                failed += 1
+                print(f"Error: {args.batch}, line {number}: {exc}", file=sys.stderr)
+                continue
+            _print_result(result, True)
+    return 1 if failed else 0
+
+
+def _cmd_ask(args: argparse.Namespace, core: Conversa) -> int:
     from rag.cli.ask import run_ask
 
-    return run_ask(args, settings, _open(settings))
+    return run_ask(args, core, _read_history(args.history))
 
 
-def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    collection = _open(settings)
+def _cmd_eval(args: argparse.Namespace, core: Conversa) -> int:
     questions = load_questions(args.questions)
-    base = retrieval_options(settings)
+    base = core.options()
     if not args.compare:
-        report = evaluate(_searcher(collection, args.k, base), questions, args.k)
+        report = core.evaluate(questions, args.k)
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=1) if args.json else report.table())
         return 0
     names = [name.strip() for name in args.compare.split(",") if name.strip()]
     configurations = {name: parse_configuration(name, base) for name in names}  # every name checked before any run
-    reports = {
-        name: evaluate(_searcher(collection, args.k, options), questions, args.k)
-        for name, options in configurations.items()
-    }
+    reports = {name: core.evaluate(questions, args.k, options) for name, options in configurations.items()}
     if args.json:
         print(json.dumps({name: r.to_json() for name, r in reports.items()}, ensure_ascii=False, indent=1))
     else:
@@ -200,41 +199,40 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _cmd_list(args: argparse.Namespace, settings: Settings) -> int:
-    if settings.collection not in list_collections(settings):
-        print(f"Collection '{settings.collection}' is empty.")
-        return 0
-    collection = _open(settings)
-    print(f"Collection '{collection.name}' ({collection.info.embedding_model}):")
-    for doc in collection.documents():
-        print(f"  {doc.name}: {doc.pages} pages, {doc.chunks} chunks, added {doc.added_at}")
-    if not collection.documents():
+def _cmd_list(args: argparse.Namespace, core: Conversa) -> int:
+    kb = core.existing_collection()
+    print(f"Collection '{kb.name}' ({kb.info.embedding_model}):")
+    for doc in kb.documents():
+        print(f"  {printable(doc.name)}: {doc.pages} pages, {doc.chunks} chunks, added {doc.added_at}")
+    if not kb.documents():
         print("  (no documents)")
     return 0
 
 
-def _cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
-    if _open(settings).remove(args.doc):
-        print(f"Removed {args.doc}.")
+def _cmd_remove(args: argparse.Namespace, core: Conversa) -> int:
+    if core.remove(args.doc):
+        print(f"Removed {printable(args.doc)}.")
         return 0
-    print(f"No document named {args.doc} in collection '{settings.collection}'.", file=sys.stderr)
+    name = core.settings.collection
+    print(f"No document named {printable(args.doc)} in collection '{name}'.", file=sys.stderr)
     return 1
 
 
-def _cmd_collections(args: argparse.Namespace, settings: Settings) -> int:
+def _cmd_collections(args: argparse.Namespace, core: Conversa) -> int:
     if args.delete:
-        delete_collection(settings, args.delete)
-        print(f"Deleted collection '{args.delete}'.")
+        core.delete_collection(args.delete)
+        print(f"Deleted collection '{printable(args.delete)}'.")
         return 0
-    for name in list_collections(settings):
+    for name in core.collection_names():
         print(name)
     return 0
 
 
-def _cmd_copy_to_qdrant(args: argparse.Namespace, settings: Settings) -> int:
+def _cmd_copy_to_qdrant(args: argparse.Namespace, core: Conversa) -> int:
+    settings = core.settings
     target = settings.model_copy(update={"vector_store": "qdrant"})
     for doc, status in copy_to_qdrant(target, settings.collection):
-        print(f"{doc}: {status}")
+        print(f"{printable(doc)}: {status}")
     where = safe_url(target.qdrant_url) if target.qdrant_url else local_path(target)
     print(f"Collection '{settings.collection}' copied to Qdrant at {where}; use it with CONVERSA_VECTOR_STORE=qdrant.")
     return 0
@@ -255,9 +253,9 @@ _COMMANDS = {
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return _COMMANDS[args.command](args, _settings(args))
+        return _COMMANDS[args.command](args, _core(_settings(args)))
     except (CollectionError, EmbeddingModelError, RerankerError, ValueError, OSError) as exc:
-        print(f"Error: {exc}", file=sys.stderr)
+        print(f"Error: {localize(exc, CLI)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)

@@ -9,7 +9,7 @@ from pathlib import Path
 from config.settings import DEFAULTS
 from rag.documents.pdf import MB, DocumentError, load_pdf, read_source, sha256_of
 from rag.index.store import KnowledgeBase
-from rag.index.types import Progress
+from rag.index.types import CollectionError, Progress, printable
 from rag.messages import message
 
 
@@ -31,15 +31,25 @@ class FileReport:
         return self.status != "rejected"
 
     def describe(self) -> str:
-        """One line for the user."""
+        """One line for the user; control characters in a file name are shown escaped, never sent raw."""
+        name = printable(self.name)
         if self.status == "rejected":
-            return f"{self.name}: rejected: {self.reason}"
-        text = f"{self.name}: {self.status}, {self.pages} pages, {self.chunks} chunks"
+            return f"{name}: rejected: {self.reason}"
+        text = f"{name}: {self.status}, {self.pages} pages, {self.chunks} chunks"
         if self.status != "unchanged":
             text += f" ({self.embedded} embedded)"
         if self.warnings:
             text += "; " + "; ".join(self.warnings)
         return text
+
+
+def _is_text(name: str) -> bool:
+    """A name that can be stored: file names that are not UTF-8 reach Python as lone surrogates."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
@@ -77,6 +87,8 @@ def ingest_file(
             reason=message("ingest.unreadable", detail=str(exc.strerror)),
             code="unreadable",
         )
+    if not _is_text(name):
+        return FileReport(name, "rejected", reason=message("ingest.name_not_utf8"), code="bad_name")
     sha256 = sha256_of(data)
     existing = next((d for d in collection.documents() if d.sha256 == sha256), None)
     if existing is not None:
@@ -85,7 +97,10 @@ def ingest_file(
         document = load_pdf(data, name=name, password=password)
     except DocumentError as exc:
         return FileReport(name, "rejected", reason=exc.reason, code=exc.code)
-    result = collection.add(document, progress, data=data)
+    try:
+        result = collection.add(document, progress, data=data)
+    except CollectionError as exc:  # e.g. the collection was deleted meanwhile: this file only, said why
+        return FileReport(name, "rejected", reason=str(exc), code="not_added")
     info = result.document
     return FileReport(name, result.status, info.pages, info.chunks, result.embedded, warnings=tuple(document.warnings))
 

@@ -148,9 +148,33 @@ def parse_configuration(name: str, base: RetrievalOptions) -> RetrievalOptions:
 
 
 def load_questions(path: Path) -> list[dict]:
-    """One JSON object a line, as in shared/eval/qa_dev.jsonl."""
-    with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+    """One JSON object a line, as in shared/eval/qa_dev.jsonl, each with a "question" and an "evidence" list.
+
+    Raises:
+        ValueError: the file is missing or unreadable, or a line is not such an object (its number is named).
+    """
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ValueError(f"Cannot read the question set {path}: {exc.strerror or exc}.") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"The question set {path} is not UTF-8 text.") from None
+    questions = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError:
+            item = None
+        valid = isinstance(item, dict) and isinstance(item.get("question"), str)
+        if not valid or not isinstance(item.get("evidence", []), list):  # type: ignore[union-attr]
+            raise ValueError(
+                f'{path}, line {number}: not a JSON object with a "question" text and an "evidence" list '
+                "(see the format in docs/retrieval.md)."
+            )
+        questions.append(item)
+    return questions
 
 
 def first_hit_rank(result: SearchResult, evidence: list[str]) -> int | None:

@@ -6,7 +6,7 @@ import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import faiss
@@ -42,7 +42,7 @@ from rag.index.types import (
 
 
 @dataclass(frozen=True)
-class _State:
+class Snapshot:
     """An immutable snapshot: searches read one while a writer prepares the next."""
 
     manifest: Manifest
@@ -58,13 +58,13 @@ def _state(
     chunks: list[Chunk],
     hnsw_threshold: int,
     lexical: LexicalIndex | None = None,
-) -> _State:
+) -> Snapshot:
     index = build_index(vectors, manifest.dimension, hnsw_threshold)
     lexical = lexical if lexical is not None else LexicalIndex.build([indexed_text(c) for c in chunks])
-    return _State(manifest, vectors, chunks, index, lexical)
+    return Snapshot(manifest, vectors, chunks, index, lexical)
 
 
-def _read_state(folder: Path, manifest: Manifest, hnsw_threshold: int) -> _State:
+def _read_state(folder: Path, manifest: Manifest, hnsw_threshold: int) -> Snapshot:
     """The manifest's generation; its BM25 index is rebuilt from the chunks if its file is missing or stale."""
     manifest, vectors, chunks = read_latest_generation(folder, manifest)
     try:
@@ -88,7 +88,7 @@ def delete_collection(data_dir: Path, name: str) -> None:
 class Collection:
     """One knowledge base: one folder under the data dir."""
 
-    def __init__(self, folder: Path, embedding: EmbeddingModel, state: _State, hnsw_threshold: int) -> None:
+    def __init__(self, folder: Path, embedding: EmbeddingModel, state: Snapshot, hnsw_threshold: int) -> None:
         self.folder = folder
         self.embedding = embedding
         self._state = state
@@ -224,6 +224,14 @@ class Collection:
             kept = self.folder / "files" / f"{doc.sha256}.pdf"
             yield doc, [state.chunks[i] for i in rows], state.vectors[rows], kept if kept.is_file() else None
 
+    def snapshot(self) -> Snapshot:
+        """The collection as it is now (immutable: later changes make a new snapshot), for benches and checks."""
+        return self._state
+
+    def with_lexical(self, lexical: LexicalIndex) -> Collection:
+        """A read-only view of this collection searched with another BM25 index (for retrieval experiments)."""
+        return Collection(self.folder, self.embedding, replace(self._state, lexical=lexical))
+
     def search_vector(self, query: np.ndarray, k: int) -> list[Hit]:
         state = self._state  # one snapshot for the whole search
         if not state.chunks or k <= 0:
@@ -254,7 +262,7 @@ class Collection:
         return Rankings(state.chunks, ranked, state.lexical.idf)
 
     @contextmanager
-    def _mutation(self) -> Iterator[_State]:
+    def _mutation(self) -> Iterator[Snapshot]:
         """Serialise writers (threads and processes); start from the latest state, reloaded if another process wrote."""
         with self._write_lock, folder_lock(self.folder):
             on_disk = read_manifest(self.folder)
@@ -262,7 +270,7 @@ class Collection:
                 self._state = _read_state(self.folder, on_disk, self._hnsw_threshold)
             yield self._state
 
-    def _commit(self, state: _State, docs: list[DocumentInfo], vectors: np.ndarray, chunks: list[Chunk]) -> None:
+    def _commit(self, state: Snapshot, docs: list[DocumentInfo], vectors: np.ndarray, chunks: list[Chunk]) -> None:
         m = state.manifest
         manifest = Manifest(
             m.embedding_model, m.dimension, m.chunk_tokens, m.chunk_overlap, generation=m.generation + 1, documents=docs

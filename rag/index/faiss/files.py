@@ -23,6 +23,9 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 # Far above any embedding model's width; a manifest declaring more is damaged or crafted.
 _MAX_DIMENSION = 8192
+# Far above any collection's size (FAISS counts in int64, the file header packs them): a manifest listing more
+# pages, chunks or generations is damaged or crafted.
+_MAX_COUNT = 2**40
 # Commits take milliseconds: a reader overtaken this many times in a row is facing a real fault, not a race.
 _READ_ATTEMPTS = 5
 _PICKLE_SUFFIXES = (".pkl", ".pickle")
@@ -65,10 +68,14 @@ def manifest_problem(m: Manifest) -> str | None:
         return message("manifest.generation")
     if not (isinstance(m.embedding_model, str) and is_count(m.chunk_tokens, 1) and is_count(m.chunk_overlap)):
         return message("manifest.model_or_chunks")
+    if m.generation > _MAX_COUNT:
+        return message("manifest.generation")
     for d in m.documents:
         strings = isinstance(d.name, str) and isinstance(d.sha256, str) and isinstance(d.added_at, str)
-        if not (strings and is_count(d.pages) and is_count(d.chunks)):
+        if not (strings and is_count(d.pages) and is_count(d.chunks) and max(d.pages, d.chunks) <= _MAX_COUNT):
             return message("manifest.document", name=short(d.name))
+    if sum(d.chunks for d in m.documents) > _MAX_COUNT:
+        return message("manifest.document", name=short(m.documents[-1].name))
     return None
 
 
