@@ -22,7 +22,7 @@ TEMPLATES: Templates = {
         "en": "the OpenAI-compatible server at {url}",
         "pt": "o servidor compatível com OpenAI em {url}",
     },
-    # Settings and set-up (llm/errors.py, llm/settings.py, llm/catalog.py, llm/hf.py).
+    # Set-up (llm/errors.py, llm/providers.py, llm/catalog.py, llm/hf.py).
     "unknown_provider": {
         "en": "Unknown LLM provider {name!r}: choose one of {valid}.",
         "pt": "Provedor de LLM desconhecido {name!r}: escolha um destes: {valid}.",
@@ -30,10 +30,6 @@ TEMPLATES: Templates = {
     "fake_not_allowed": {
         "en": "The fake model answers for tests and demos only: set CONVERSA_ALLOW_FAKE_LLM=1 to use it.",
         "pt": "O modelo falso responde só em testes e demonstrações: defina CONVERSA_ALLOW_FAKE_LLM=1 para usá-lo.",
-    },
-    "not_a_number": {
-        "en": "{variable} must be a number, got {raw!r}: fix it in .env or the environment.",
-        "pt": "{variable} deve ser um número, mas recebeu {raw!r}: corrija no .env ou no ambiente.",
     },
     "missing_key": {
         "en": "{label} needs {variable}: put it in .env (see .env.example) or paste it in the sidebar.",

@@ -107,27 +107,6 @@ TEMPLATES: Templates = {
         "en": "The PDF has {pages} pages; page {page} does not exist.",
         "pt": "O PDF tem {pages} páginas; a página {page} não existe.",
     },
-    # Settings the app refuses to start with.
-    "settings.follow_up": {
-        "en": "CONVERSA_FOLLOW_UP must be `llm` or `concat`, not {value!r}.",
-        "pt": "CONVERSA_FOLLOW_UP deve ser `llm` ou `concat`, não {value!r}.",
-    },
-    "settings.retrieval": {
-        "en": "CONVERSA_RETRIEVAL must be `hybrid` or `dense`, not {value!r}.",
-        "pt": "CONVERSA_RETRIEVAL deve ser `hybrid` ou `dense`, não {value!r}.",
-    },
-    "settings.min_top_cosine": {
-        "en": "CONVERSA_MIN_TOP_COSINE must be a number from -1 to 1 (a cosine), or empty, not {value!r}.",
-        "pt": "CONVERSA_MIN_TOP_COSINE deve ser um número de -1 a 1 (um cosseno), ou vazio, não {value!r}.",
-    },
-    "settings.precision": {
-        "en": "CONVERSA_EMBEDDING_PRECISION must be one of {choices}, not {value!r}.",
-        "pt": "CONVERSA_EMBEDDING_PRECISION deve ser um de {choices}, não {value!r}.",
-    },
-    "settings.vector_store": {
-        "en": "CONVERSA_VECTOR_STORE must be `faiss` or `qdrant`, not {value!r}.",
-        "pt": "CONVERSA_VECTOR_STORE deve ser `faiss` ou `qdrant`, não {value!r}.",
-    },
     # Collections on disk (rag/index/faiss/files.py) that cannot be opened as asked.
     "collection.invalid_name": {
         "en": "Invalid collection name {name!r}: use letters, digits, '-', '_' or '.', at most 64 characters.",

@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from llm import LLMSettings
+from config.settings import Settings
 from rag.core import Conversa, Transcript
 from rag.index.embeddings import EmbeddingModel
 from rag.index.ingest import FileReport
 from rag.search.excerpt import excerpt
 from rag.search.retrieval import SearchResult, Source
-from rag.settings import RagSettings
 from tests.llm_servers import closed_port_url, isolate_llm_env
 from tests.pdfs import make_pdf
 from ui.answers import chat_model_for, passages_markdown, redacted_traceback, settle_turn
@@ -110,7 +109,7 @@ def test_markdown_specials_in_a_passage_are_shown_literally():
 
 
 def test_uploads_in_memory_index_good_files_and_give_reasons_for_bad_ones(tmp_path: Path, e5: EmbeddingModel):
-    core = Conversa(RagSettings(data_dir=tmp_path / "data"), e5)
+    core = Conversa(Settings(data_dir=tmp_path / "data"), e5)
     good = make_pdf(["Tokens especiais marcam o fim da sequência.", "A decodificação escolhe o próximo token."])
     locked = make_pdf(["Conteúdo guardado."], password="s3nha")
     calls: list[tuple[int, int]] = []
@@ -151,13 +150,13 @@ def test_each_outcome_reads_as_one_sentence_with_a_tone():
 
 
 def test_the_fake_provider_gives_a_model_and_an_unusable_one_gives_the_reason():
-    model, notice = chat_model_for(ModelChoice("fake", None, 0.1), LLMSettings(allow_fake=True))
+    model, notice = chat_model_for(ModelChoice("fake", None, 0.1), Settings(allow_fake=True))
     assert model is not None and notice is None
 
-    model, notice = chat_model_for(ModelChoice("groq", None, 0.1), LLMSettings())
+    model, notice = chat_model_for(ModelChoice("groq", None, 0.1), Settings())
     assert model is None and "GROQ_API_KEY" in (notice or "")
 
-    model, notice = chat_model_for(ModelChoice("ollama", None, 0.1), LLMSettings(ollama_base_url=closed_port_url()))
+    model, notice = chat_model_for(ModelChoice("ollama", None, 0.1), Settings(ollama_base_url=closed_port_url()))
     assert model is None and "ollama serve" in (notice or "")
 
 

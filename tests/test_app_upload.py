@@ -108,3 +108,13 @@ def test_an_unreachable_qdrant_server_is_one_sentence_in_the_sidebar(monkeypatch
     at.session_state["language"] = "en"  # the sentence asserted is the English one
     run(at)
     assert any(f"Qdrant is not reachable at {url}" in line for line in sidebar_lines(at, "error"))
+
+
+def test_the_upload_limit_setting_rejects_a_larger_file(monkeypatch):
+    monkeypatch.setenv("CONVERSA_MAX_UPLOAD_MB", "0.001")  # about 1 KB
+    at = run(AppTest.from_file(str(APP), default_timeout=60))
+
+    run(at.file_uploader(key="uploader").set_value([pdf("grande.pdf", make_pdf(["x " * 2_000]))]))
+
+    (line,) = sidebar_lines(at, "error")
+    assert line.startswith("grande.pdf: recusado: ") and "(CONVERSA_MAX_UPLOAD_MB)" in line

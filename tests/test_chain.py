@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 
+from config.settings import Settings
 from rag.answer.chain import format_sources
 from rag.core import Conversa, Done, Failed, Searching, SourcesFound, Token, Transcript
 from rag.index.ingest import ingest_file
 from rag.search.retrieval import Source
-from rag.settings import RagSettings
 from tests.fakes import RecordingChatModel
 from tests.pdfs import make_pdf
 
@@ -31,7 +31,7 @@ HISTORY = [
 
 @pytest.fixture(scope="module")
 def core(tmp_path_factory, e5) -> Conversa:
-    settings = RagSettings(data_dir=tmp_path_factory.mktemp("chain"), collection="kb", chunk_tokens=96, chunk_overlap=0)
+    settings = Settings(data_dir=tmp_path_factory.mktemp("chain"), collection="kb", chunk_tokens=96, chunk_overlap=0)
     conversa = Conversa(settings, e5)
     ingest_file(conversa.collection(), make_pdf([OLLAMA, GARDEN]), name="guia.pdf")
     return conversa
@@ -154,7 +154,7 @@ def test_without_a_model_the_answer_is_the_passages(core):
 
 
 def test_the_model_is_told_when_the_documents_do_not_cover_the_question(tmp_path, e5):
-    settings = RagSettings(data_dir=tmp_path, collection="kb", min_top_cosine=0.99)
+    settings = Settings(data_dir=tmp_path, collection="kb", min_top_cosine=0.99)
     conversa = Conversa(settings, e5)
     ingest_file(conversa.collection(), make_pdf([GARDEN]), name="jardim.pdf")
     model = RecordingChatModel()

@@ -1,4 +1,4 @@
-"""The message tables of rag/ and llm/: every code in both languages, English unchanged, details kept verbatim."""
+"""The message tables (rag/, llm/, settings): every code in both languages, English unchanged, details verbatim."""
 
 from __future__ import annotations
 
@@ -8,15 +8,17 @@ from pathlib import Path
 
 import pytest
 
+from config.messages import TEMPLATES as SETTINGS_TEMPLATES
+from config.settings import Settings
 from i18n import Message, localize, missing_translations
-from llm import LLMSettings, explain_error
+from llm import explain_error
 from llm.messages import TEMPLATES as LLM_TEMPLATES
 from rag.documents.pdf import DocumentError, load_pdf
 from rag.messages import TEMPLATES as RAG_TEMPLATES
 from rag.messages import message
 
 
-@pytest.mark.parametrize("table", [RAG_TEMPLATES, LLM_TEMPLATES], ids=["rag", "llm"])
+@pytest.mark.parametrize("table", [RAG_TEMPLATES, LLM_TEMPLATES, SETTINGS_TEMPLATES], ids=["rag", "llm", "settings"])
 def test_every_message_code_has_english_and_portuguese_with_no_unknown_blanks(table):
     assert missing_translations(table, ("en", "pt")) == []
 
@@ -65,13 +67,13 @@ class _EchoedKey(Exception):
 
 def test_a_key_quoted_by_a_server_is_hidden_in_every_language():
     secret = "gsk_live_0123456789abcdef"
-    settings = LLMSettings(groq_api_key=secret)
+    settings = Settings(groq_api_key=secret)
     error = Exception(f"model 'x' not found; your key {secret} is invalid")
     error.__cause__ = type("ResponseError", (Exception,), {})(f"bad key {secret}")
-    sentence = explain_error(error, "ollama", "x", settings)
+    sentence = explain_error(error, "ollama", "x", settings=settings)
     for language in ("en", "pt"):
         assert secret not in localize(sentence, language)
-    rejected = explain_error(_EchoedKey(f"invalid key {secret}"), "groq", "m", settings)
+    rejected = explain_error(_EchoedKey(f"invalid key {secret}"), "groq", "m", settings=settings)
     assert localize(rejected, "pt").startswith("O Groq recusou a chave de API (HTTP 401)")
     assert secret not in localize(rejected, "pt")
 
@@ -80,7 +82,7 @@ def test_a_status_code_error_is_explained_in_portuguese_around_its_detail():
     class Overloaded(Exception):
         status_code = 503
 
-    sentence = explain_error(Overloaded("busy"), "openai", "gpt-4o-mini", LLMSettings())
+    sentence = explain_error(Overloaded("busy"), "openai", "gpt-4o-mini", settings=Settings())
     assert sentence == "OpenAI had a server error (HTTP 503): try again in a moment."
     assert localize(sentence, "pt") == "A OpenAI teve um erro no servidor (HTTP 503): tente de novo daqui a pouco."
 

@@ -7,12 +7,12 @@ import http.server
 import subprocess
 import sys
 import threading
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from config.settings import Settings, load_settings
 from rag.cli.main import main
 from rag.documents.pdf import load_pdf
 from rag.index import store
@@ -22,7 +22,6 @@ from rag.index.ingest import ingest_paths
 from rag.index.qdrant.collection import QdrantCollection
 from rag.index.types import CollectionError
 from rag.search.retrieval import RetrievalOptions, search
-from rag.settings import RagSettings, load_settings
 from tests.llm_servers import closed_port_url
 from tests.pdfs import make_pdf
 
@@ -38,9 +37,9 @@ QUESTIONS = ["O que é RAG?", "Como baixar um modelo no Ollama?", "What tools do
 PLANTED_KEY = "qdrant-key-planted-0a1b2c3d"
 
 
-def _settings(data_dir: Path, **changes: object) -> RagSettings:
-    base = RagSettings(data_dir=data_dir, vector_store="qdrant", chunk_tokens=64, chunk_overlap=8)
-    return replace(base, **changes)
+def _settings(data_dir: Path, **changes: object) -> Settings:
+    base = Settings(data_dir=data_dir, vector_store="qdrant", chunk_tokens=64, chunk_overlap=8)
+    return base.model_copy(update=changes)
 
 
 def test_qdrant_ranks_like_the_faiss_collection(isolated_data_dir, e5):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from config.settings import Settings, load_settings
 from rag.answer.prompts import load_prompt
 from rag.core import Conversa, Transcript
 from rag.documents.pdf import load_pdf
 from rag.index.faiss.collection import Collection
 from rag.search.coverage import MIN_TOP_COSINE, CoverageSignals, is_covered
 from rag.search.retrieval import RetrievalOptions, retrieval_options, search
-from rag.settings import RagSettings, load_settings
 from tests.fakes import RecordingChatModel
 from tests.pdfs import make_pdf
 
@@ -61,7 +61,7 @@ def test_a_threshold_set_by_the_user_replaces_the_calibrated_one_or_stands_in_fo
 def test_search_uses_the_threshold_from_the_settings(notes):
     question = "O que a quantizacao faz com os pesos do modelo?"
     best = search(notes, question, question, 3).signals.top_cosine
-    settings = RagSettings(min_top_cosine=round(best + 0.001, 4))
+    settings = Settings(min_top_cosine=round(best + 0.001, 4))
     assert search(notes, question, question, 3, retrieval_options(settings)).covered is False
     assert search(notes, question, question, 3, RetrievalOptions(min_top_cosine=best - 0.001)).covered is True
 
@@ -83,7 +83,7 @@ def test_empty_collection_gives_no_verdict(isolated_data_dir, e5):
 
 def test_chain_tells_the_model_when_the_documents_do_not_cover_the_question(notes):
     model = RecordingChatModel()
-    core = Conversa(RagSettings(data_dir=notes.folder.parent, collection=notes.name), notes.embedding)
+    core = Conversa(Settings(data_dir=notes.folder.parent, collection=notes.name), notes.embedding)
     answer = Transcript.of(core.answer("Como fazer pao de fermentacao natural em casa?", chat_model=model, k=3))
     assert answer.search is not None and answer.search.covered is False
     assert load_prompt("not_covered", "pt") in model.last_prompt_text()

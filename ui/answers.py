@@ -7,7 +7,8 @@ from collections.abc import Iterable
 
 from langchain_core.language_models import BaseChatModel
 
-from llm import LLMError, LLMSettings, build_chat_model, check_provider
+from config.settings import Settings
+from llm import LLMError, build_chat_model, check_provider
 from rag.core import Transcript
 from rag.search.excerpt import excerpt
 from rag.search.retrieval import SearchResult, Source
@@ -19,7 +20,7 @@ from ui.strings import text
 EXCERPT_CHARS = 320
 
 
-def chat_model_for(choice: ModelChoice, settings: LLMSettings) -> tuple[BaseChatModel | None, str | None]:
+def chat_model_for(choice: ModelChoice, settings: Settings) -> tuple[BaseChatModel | None, str | None]:
     """The chat model to answer with, or None and the sentence saying how to get written answers."""
     status = check_provider(choice.provider, settings, choice.api_key, model=choice.model)
     if not status.ok:

@@ -8,7 +8,8 @@ from datetime import datetime
 
 import streamlit as st
 
-from llm import LLMSettings, explain_error
+from config.settings import Settings
+from llm import explain_error
 from rag.core import Conversa, InputError, Searching, SourcesFound, Token, Transcript
 from rag.core.inputs import MAX_QUESTION_CHARS
 from rag.index.store import KnowledgeBase
@@ -101,7 +102,7 @@ def show_reply(core: Conversa, index: int, turn: Turn, replay: bool, streamed: b
 
 def respond(
     core: Conversa,
-    llm_settings: LLMSettings,
+    llm_settings: Settings,
     collection: KnowledgeBase,
     question: str,
     choice: ModelChoice,
@@ -114,7 +115,7 @@ def respond(
     history = history_for(messages[:-1])
 
     def explain(exc: BaseException) -> str:
-        sentence = explain_error(exc, choice.provider, choice.model, llm_settings)
+        sentence = explain_error(exc, choice.provider, choice.model, settings=llm_settings)
         secrets = (choice.api_key, llm_settings.groq_api_key, llm_settings.openai_api_key)
         logger.warning("The answer failed: %s\n%s", sentence, redacted_traceback(exc, secrets))
         return sentence
@@ -156,7 +157,7 @@ def respond(
 
 def conversation(
     core: Conversa,
-    llm_settings: LLMSettings,
+    llm_settings: Settings,
     collection: KnowledgeBase | None,
     choice: ModelChoice,
     k: int,

@@ -6,8 +6,8 @@ import hashlib
 
 import streamlit as st
 
-from llm import LLMError, LLMSettings, check_provider, list_models, offered_providers, resolve_model
-from rag.settings import RagSettings
+from config.settings import Settings
+from llm import LLMError, check_provider, list_models, offered_providers, resolve_model
 from ui.page import say, t
 from ui.state import ModelChoice
 from ui.strings import PROVIDER_NAMES
@@ -21,7 +21,7 @@ def forget_probes() -> None:
     st.session_state.pop("provider_status", None)
 
 
-def model_options(provider: str, llm_settings: LLMSettings, api_key: str | None) -> list[str]:
+def model_options(provider: str, llm_settings: Settings, api_key: str | None) -> list[str]:
     """Models to offer, the configured or default one first; Ollama offers what is pulled (asked once per refresh)."""
     lists = st.session_state.setdefault("model_lists", {})
     if provider not in lists:
@@ -36,7 +36,7 @@ def model_options(provider: str, llm_settings: LLMSettings, api_key: str | None)
     return list(dict.fromkeys([default, *names]))
 
 
-def model_panel(settings: RagSettings, llm_settings: LLMSettings) -> tuple[ModelChoice, int, str]:
+def model_panel(settings: Settings, llm_settings: Settings) -> tuple[ModelChoice, int, str]:
     """Provider, model and answer options; returns the choice, the number of passages and the follow-up strategy."""
     st.subheader(t("model_header"))
     providers = offered_providers(llm_settings)

@@ -15,16 +15,16 @@ from rag.index.types import printable
 def run_ask(args: argparse.Namespace, core: Conversa, history: list) -> int:
     """Stream an answer (or print it as one JSON object); exit 1 when no model could be built or the answer
     failed before any token."""
-    from llm import LLMError, build_chat_model, explain_error, load_llm_settings, offered_providers
+    from llm import LLMError, build_chat_model, explain_error, offered_providers
     from llm.messages import message
-    from llm.settings import parse_provider
+    from llm.providers import parse_provider
 
-    llm_settings = load_llm_settings()
+    settings = core.settings
     try:
-        provider = parse_provider(args.provider or llm_settings.provider)
-        if provider not in offered_providers(llm_settings):
+        provider = parse_provider(args.provider or settings.provider)
+        if provider not in offered_providers(settings):
             raise LLMError(message("fake_not_allowed"))
-        model = build_chat_model(provider, args.model, settings=llm_settings)
+        model = build_chat_model(provider, args.model, settings=settings)
     except LLMError as exc:
         print(f"Error: {localize(exc, CLI)}", file=sys.stderr)
         return 1
@@ -34,7 +34,7 @@ def run_ask(args: argparse.Namespace, core: Conversa, history: list) -> int:
         chat_model=model,
         k=args.k,
         follow_up=args.follow_up,
-        explain=lambda exc: explain_error(exc, provider, args.model, llm_settings),
+        explain=lambda exc: explain_error(exc, provider, args.model, settings=settings),
     )
     transcript = Transcript()
     for event in events:

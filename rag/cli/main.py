@@ -6,11 +6,11 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from tqdm import tqdm
 
+from config.settings import Settings, load_settings
 from i18n import localize
 from rag.core import Conversa, InputError
 from rag.index.embeddings import EmbeddingModelError
@@ -22,7 +22,6 @@ from rag.search.evaluation import comparison_table, load_questions, parse_config
 from rag.search.excerpt import excerpt
 from rag.search.rerank import RerankerError
 from rag.search.retrieval import SearchResult
-from rag.settings import RagSettings, load_settings
 
 # The command line's wording of sentences that, in the app, point at the sidebar (i18n catalogue's "cli").
 CLI = "cli"
@@ -80,17 +79,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _settings(args: argparse.Namespace) -> RagSettings:
+def _settings(args: argparse.Namespace) -> Settings:
     settings = load_settings()
     overrides = {}
     if args.data_dir:
         overrides["data_dir"] = args.data_dir
     if args.collection:
         overrides["collection"] = args.collection
-    return replace(settings, **overrides)
+    return settings.model_copy(update=overrides)
 
 
-def _core(settings: RagSettings) -> Conversa:
+def _core(settings: Settings) -> Conversa:
     return Conversa(settings)
 
 
@@ -231,7 +230,7 @@ def _cmd_collections(args: argparse.Namespace, core: Conversa) -> int:
 
 def _cmd_copy_to_qdrant(args: argparse.Namespace, core: Conversa) -> int:
     settings = core.settings
-    target = replace(settings, vector_store="qdrant")
+    target = settings.model_copy(update={"vector_store": "qdrant"})
     for doc, status in copy_to_qdrant(target, settings.collection):
         print(f"{printable(doc)}: {status}")
     where = safe_url(target.qdrant_url) if target.qdrant_url else local_path(target)

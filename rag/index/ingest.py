@@ -6,11 +6,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from config.settings import DEFAULTS
 from rag.documents.pdf import MB, DocumentError, load_pdf, read_source, sha256_of
 from rag.index.store import KnowledgeBase
 from rag.index.types import CollectionError, Progress, printable
 from rag.messages import message
-from rag.settings import load_settings
 
 
 @dataclass(frozen=True)
@@ -70,15 +70,14 @@ def ingest_file(
     name: str | None = None,
     password: str | None = None,
     progress: Progress | None = None,
-    max_upload_mb: float | None = None,
+    max_upload_mb: float = DEFAULTS.max_upload_mb,
 ) -> FileReport:
     """Load, chunk, embed and index one file; any failure becomes a rejected report with its reason.
 
-    A file over `max_upload_mb` (default: CONVERSA_MAX_UPLOAD_MB) is rejected before it is read into memory.
+    A file over `max_upload_mb` (CONVERSA_MAX_UPLOAD_MB) is rejected before it is read into memory.
     """
-    limit_mb = load_settings().max_upload_mb if max_upload_mb is None else max_upload_mb
     try:
-        name, data = read_source(source, name, max_bytes=int(limit_mb * MB))
+        name, data = read_source(source, name, max_bytes=int(max_upload_mb * MB))
     except DocumentError as exc:
         return FileReport(exc.name, "rejected", reason=exc.reason, code=exc.code)
     except OSError as exc:
@@ -111,12 +110,14 @@ def ingest_paths(
     paths: Iterable[Path | str],
     password: str | None = None,
     on_file: Callable[[Path], Progress | None] | None = None,
-    max_upload_mb: float | None = None,
+    max_upload_mb: float = DEFAULTS.max_upload_mb,
 ) -> list[FileReport]:
-    """Ingest files and folders; `on_file(path)` may return a progress callback for that file."""
-    limit_mb = load_settings().max_upload_mb if max_upload_mb is None else max_upload_mb
+    """Ingest files and folders; `on_file(path)` may return a progress callback for that file.
+
+    Files over `max_upload_mb` (CONVERSA_MAX_UPLOAD_MB) are rejected before they are read.
+    """
     reports = []
     for path in expand_paths(paths):
         progress = on_file(path) if on_file else None
-        reports.append(ingest_file(collection, path, password=password, progress=progress, max_upload_mb=limit_mb))
+        reports.append(ingest_file(collection, path, password=password, progress=progress, max_upload_mb=max_upload_mb))
     return reports

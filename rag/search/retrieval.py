@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING
 
 from langchain_core.messages import BaseMessage, HumanMessage
 
+from config.settings import RetrievalMode, Settings
+from rag.index.embeddings import Hub
 from rag.index.store import KnowledgeBase
 from rag.index.types import Hit
 from rag.search.answer_type import boost_quantities
 from rag.search.coverage import CoverageSignals, is_covered, signals
 from rag.search.fusion import Fusion, fuse
-from rag.settings import RagSettings, RetrievalMode
 
 if TYPE_CHECKING:
     from rag.search.rerank import Reranker
@@ -82,7 +83,7 @@ class RetrievalOptions:
     """The coverage threshold to use instead of the embedding model's calibrated one (rag/search/coverage.py)."""
 
 
-def retrieval_options(settings: RagSettings) -> RetrievalOptions:
+def retrieval_options(settings: Settings) -> RetrievalOptions:
     """The options the settings ask for; loads the reranking model when one is configured.
 
     Raises:
@@ -92,7 +93,7 @@ def retrieval_options(settings: RagSettings) -> RetrievalOptions:
 
     return RetrievalOptions(
         mode=settings.retrieval,
-        reranker=load_reranker(settings.rerank_model),
+        reranker=load_reranker(settings.rerank_model, Hub.of(settings)),
         min_top_cosine=settings.min_top_cosine,
     )
 

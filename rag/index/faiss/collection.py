@@ -12,12 +12,13 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from config.settings import DEFAULTS, EmbeddingPrecision
 from rag.documents.chunking import Chunk, chunk_document, fit_to_window
 from rag.documents.pdf import LoadedDocument
 from rag.index.adding import document_info, embed_chunks
 from rag.index.atomic import write_atomic
 from rag.index.bm25 import LexicalIndex, LexicalIndexError, indexed_text, lexical_file, remove_stale_lexical_files
-from rag.index.embeddings import EmbeddingModel, load_embedding_model
+from rag.index.embeddings import DEFAULT_HUB, EmbeddingModel, Hub, load_embedding_model
 from rag.index.faiss.files import (
     MANIFEST,
     Manifest,
@@ -52,21 +53,25 @@ class Snapshot:
 
 
 def _state(
-    manifest: Manifest, vectors: np.ndarray, chunks: list[Chunk], lexical: LexicalIndex | None = None
+    manifest: Manifest,
+    vectors: np.ndarray,
+    chunks: list[Chunk],
+    hnsw_threshold: int,
+    lexical: LexicalIndex | None = None,
 ) -> Snapshot:
-    index = build_index(vectors, manifest.dimension)
+    index = build_index(vectors, manifest.dimension, hnsw_threshold)
     lexical = lexical if lexical is not None else LexicalIndex.build([indexed_text(c) for c in chunks])
     return Snapshot(manifest, vectors, chunks, index, lexical)
 
 
-def _read_state(folder: Path, manifest: Manifest) -> Snapshot:
+def _read_state(folder: Path, manifest: Manifest, hnsw_threshold: int) -> Snapshot:
     """The manifest's generation; its BM25 index is rebuilt from the chunks if its file is missing or stale."""
     manifest, vectors, chunks = read_latest_generation(folder, manifest)
     try:
         lexical = LexicalIndex.load(lexical_file(folder, manifest.generation), len(chunks))
     except LexicalIndexError:
         lexical = None  # a collection written before BM25 existed, or by another tokeniser: rebuilt in memory
-    return _state(manifest, vectors, chunks, lexical)
+    return _state(manifest, vectors, chunks, hnsw_threshold, lexical)
 
 
 def list_collections(data_dir: Path) -> list[str]:
@@ -83,10 +88,11 @@ def delete_collection(data_dir: Path, name: str) -> None:
 class Collection:
     """One knowledge base: one folder under the data dir."""
 
-    def __init__(self, folder: Path, embedding: EmbeddingModel, state: Snapshot) -> None:
+    def __init__(self, folder: Path, embedding: EmbeddingModel, state: Snapshot, hnsw_threshold: int) -> None:
         self.folder = folder
         self.embedding = embedding
         self._state = state
+        self._hnsw_threshold = hnsw_threshold
         self._write_lock = threading.Lock()
 
     @classmethod
@@ -97,12 +103,16 @@ class Collection:
         embedding: EmbeddingModel | None = None,
         *,
         new_model_id: str | None = None,
-        chunk_tokens: int = 320,
-        chunk_overlap: int = 64,
+        chunk_tokens: int = DEFAULTS.chunk_tokens,
+        chunk_overlap: int = DEFAULTS.chunk_overlap,
+        hnsw_threshold: int = DEFAULTS.hnsw_threshold,
+        precision: EmbeddingPrecision = DEFAULTS.embedding_precision,
+        hub: Hub = DEFAULT_HUB,
     ) -> Collection:
         """Open a collection, creating it (with `embedding`, or the model `new_model_id`) when it does not exist.
 
         An existing collection is always searched with the model it was built with: passing another is an error.
+        `hnsw_threshold` picks exact or approximate search; `precision` and `hub` apply when a model is loaded.
 
         Raises:
             CollectionError: the folder is damaged, holds pickles, or `embedding` is not the collection's model.
@@ -111,14 +121,16 @@ class Collection:
         manifest = read_manifest(folder) if folder.exists() else None
         if manifest is None:
             if embedding is None:
-                embedding = load_embedding_model(new_model_id) if new_model_id else load_embedding_model()
+                model_id = new_model_id or DEFAULTS.embedding_model
+                embedding = load_embedding_model(model_id, precision=precision, hub=hub)
             size, overlap = fit_to_window(chunk_tokens, chunk_overlap, embedding.max_tokens)
             manifest = Manifest(embedding.model_id, embedding.dimension, size, overlap)
-            return cls(folder, embedding, _state(manifest, np.zeros((0, embedding.dimension), np.float32), []))
+            empty = _state(manifest, np.zeros((0, embedding.dimension), np.float32), [], hnsw_threshold)
+            return cls(folder, embedding, empty, hnsw_threshold)
         if embedding is None:
-            embedding = load_embedding_model(manifest.embedding_model, allow_fallback=False)
+            embedding = load_embedding_model(manifest.embedding_model, False, precision, hub)
         check_model(name, manifest.embedding_model, manifest.dimension, embedding.model_id, embedding.dimension)
-        return cls(folder, embedding, _read_state(folder, manifest))
+        return cls(folder, embedding, _read_state(folder, manifest, hnsw_threshold), hnsw_threshold)
 
     @property
     def name(self) -> str:
@@ -255,7 +267,7 @@ class Collection:
         with self._write_lock, folder_lock(self.folder):
             on_disk = read_manifest(self.folder)
             if on_disk is not None and on_disk.generation != self._state.manifest.generation:
-                self._state = _read_state(self.folder, on_disk)
+                self._state = _read_state(self.folder, on_disk, self._hnsw_threshold)
             yield self._state
 
     def _commit(self, state: Snapshot, docs: list[DocumentInfo], vectors: np.ndarray, chunks: list[Chunk]) -> None:
@@ -270,4 +282,4 @@ class Collection:
         write_generation(self.folder, manifest, vectors, chunks)
         remove_stale_lexical_files(self.folder, manifest.generation)
         self._sweep_files(docs)
-        self._state = _state(manifest, vectors, chunks, lexical)
+        self._state = _state(manifest, vectors, chunks, self._hnsw_threshold, lexical)

@@ -21,12 +21,13 @@ from typing import Any
 
 import numpy as np
 
+from config.settings import Settings
 from rag.documents.chunking import Chunk, chunk_document, fit_to_window
 from rag.documents.pdf import LoadedDocument
 from rag.index.adding import document_info, embed_chunks
 from rag.index.atomic import write_atomic
 from rag.index.bm25 import indexed_text, query_words, term_id, term_weights, tokenize
-from rag.index.embeddings import EmbeddingModel, load_embedding_model
+from rag.index.embeddings import EmbeddingModel, Hub, load_embedding_model
 from rag.index.qdrant.connection import PREFIX, Connection, connect, explained
 from rag.index.qdrant.records import CollectionConfig, chunk_id, chunks_of, document_record, kind_is, record_id
 from rag.index.types import (
@@ -42,7 +43,6 @@ from rag.index.types import (
     chunk_from_record,
 )
 from rag.messages import message
-from rag.settings import RagSettings
 
 _DENSE, _LEXICAL = "dense", "bm25"
 _UPSERT_BATCH = 128
@@ -66,7 +66,7 @@ class QdrantCollection:
         self._vocabulary: dict[str, frozenset[int]] = {}
 
     @classmethod
-    def open(cls, settings: RagSettings, name: str, embedding: EmbeddingModel | None = None) -> QdrantCollection:
+    def open(cls, settings: Settings, name: str, embedding: EmbeddingModel | None = None) -> QdrantCollection:
         """Open the collection, or start a new one (created in Qdrant by its first document).
 
         Raises:
@@ -81,14 +81,18 @@ class QdrantCollection:
             metadata = client.get_collection(qname).config.metadata if exists else None
         files = settings.data_dir / ".qdrant-files" / name
         if not exists:
-            embedding = embedding or load_embedding_model(settings.embedding_model)
+            embedding = embedding or load_embedding_model(
+                settings.embedding_model, precision=settings.embedding_precision, hub=Hub.of(settings)
+            )
             size, overlap = fit_to_window(settings.chunk_tokens, settings.chunk_overlap, embedding.max_tokens)
             # The typical passage length BM25 normalises by is set from the first document (see `_create`).
             config = CollectionConfig(embedding.model_id, embedding.dimension, size, overlap, average_terms=1.0)
             return cls(connection, name, embedding, config, files)
         config = CollectionConfig.from_metadata(metadata, qname)
         if embedding is None:
-            embedding = load_embedding_model(config.embedding_model, allow_fallback=False)
+            embedding = load_embedding_model(
+                config.embedding_model, False, settings.embedding_precision, Hub.of(settings)
+            )
         check_model(name, config.embedding_model, config.dimension, embedding.model_id, embedding.dimension)
         return cls(connection, name, embedding, config, files)
 
