@@ -27,11 +27,11 @@ def main() -> None:
         if collection is not None:
             documents_panel(conversa, collection)
         st.divider()
-        choice, top_k, follow_up = model_panel(settings, settings)
+        choice, top_k, follow_up = model_panel(settings)
         st.divider()
         # Filled after the conversation, so the download holds the answer given in this very run.
         conversation_box = st.container()
-    conversation(conversa, settings, collection, choice, top_k, follow_up)
+    conversation(conversa, collection, choice, top_k, follow_up)
     with conversation_box:
         conversation_panel(collection.name if collection else settings.collection)
 

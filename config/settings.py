@@ -268,11 +268,24 @@ class Settings(BaseSettings):
             "CONVERSA_LLM_TEMPERATURE: sampling temperature; low, because answers should stick to the sources."
         ),
     )
-    max_tokens: int | None = Field(
-        None,
+    max_tokens: int = Field(
+        1024,
         gt=0,
         validation_alias="CONVERSA_LLM_MAX_TOKENS",
-        description="CONVERSA_LLM_MAX_TOKENS: the longest answer in tokens; None: the provider's default.",
+        description=(
+            "CONVERSA_LLM_MAX_TOKENS: the longest answer in tokens, and the room the prompt keeps for it: earlier "
+            "turns are trimmed so that rules, sources, question and answer fit the model's window."
+        ),
+    )
+    context_tokens: int = Field(
+        8192,
+        ge=2048,
+        validation_alias="CONVERSA_CONTEXT_TOKENS",
+        description=(
+            "CONVERSA_CONTEXT_TOKENS: the chat model's window in tokens, which a prompt with its answer must fit "
+            "(history is trimmed to it, oldest first). 8192 suits the small local models and every hosted default; "
+            "Ollama is asked for CONVERSA_OLLAMA_NUM_CTX, so keep the two equal."
+        ),
     )
     timeout: float = Field(
         120.0,

@@ -8,7 +8,6 @@ from datetime import datetime
 
 import streamlit as st
 
-from config.settings import Settings
 from llm import explain_error
 from rag.core import Conversa, InputError, Searching, SourcesFound, Token, Transcript
 from rag.core.inputs import MAX_QUESTION_CHARS
@@ -102,21 +101,21 @@ def show_reply(core: Conversa, index: int, turn: Turn, replay: bool, streamed: b
 
 def respond(
     core: Conversa,
-    llm_settings: Settings,
     collection: KnowledgeBase,
     question: str,
     choice: ModelChoice,
     k: int,
     follow_up: str,
 ) -> None:
+    settings = core.settings
     messages: list[Turn] = st.session_state["messages"]
     index = len(messages)  # the reply's place in the history, which keys its widgets on every rerun
-    model, notice = chat_model_for(choice, llm_settings)
+    model, notice = chat_model_for(choice, settings)
     history = history_for(messages[:-1])
 
     def explain(exc: BaseException) -> str:
-        sentence = explain_error(exc, choice.provider, choice.model, settings=llm_settings)
-        secrets = (choice.api_key, llm_settings.groq_api_key, llm_settings.openai_api_key)
+        sentence = explain_error(exc, choice.provider, choice.model, settings=settings)
+        secrets = (choice.api_key, settings.groq_api_key, settings.openai_api_key)
         logger.warning("The answer failed: %s\n%s", sentence, redacted_traceback(exc, secrets))
         return sentence
 
@@ -157,7 +156,6 @@ def respond(
 
 def conversation(
     core: Conversa,
-    llm_settings: Settings,
     collection: KnowledgeBase | None,
     choice: ModelChoice,
     k: int,
@@ -188,7 +186,7 @@ def conversation(
             st.markdown(turn.content)
             return
         try:
-            respond(core, llm_settings, collection, question.strip(), choice, k, follow_up)
+            respond(core, collection, question.strip(), choice, k, follow_up)
         except InputError as exc:  # refused before any work: say why, and keep no orphan question
             messages.pop()
             st.error(say(exc))

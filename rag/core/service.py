@@ -229,7 +229,7 @@ class Conversa:
         if not kb.documents():
             yield Failed(message("answer.no_documents", name=kb.name))
             return
-        kept = fit_history(messages, question)
+        kept = fit_history(messages, question, self.settings.context_tokens, self.settings.max_tokens)
         yield Searching(question, history_trimmed=len(messages) - len(kept))
         chain = build_chain(retriever_for(kb, k, self.options()), chat_model, follow_up=follow_up)
         parts: list[str] = []
