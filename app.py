@@ -5,12 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from config.settings import SettingsError, load_settings
+from i18n import text
 from ui.chat import conversation, conversation_panel
 from ui.model_panel import model_panel
 from ui.page import guarded, language, say, t
 from ui.resources import core
 from ui.sidebar import collection_picker, documents_panel
-from ui.strings import LANGUAGES, text
+from ui.strings import LANGUAGES
 
 
 def main() -> None:

@@ -13,8 +13,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from config.messages import message
-from i18n import Message
+from i18n import Message, message
 
 Provider = Literal["ollama", "groq", "openai", "hf", "fake"]
 FollowUpStrategy = Literal["llm", "concat"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from config.settings import Provider, Settings
+from i18n import message
 from llm.errors import LLMError, ollama_not_running
-from llm.messages import message
 from llm.providers import parse_provider
 
 # The sidebar calls this on every rerun: a local server answers in milliseconds, so two seconds

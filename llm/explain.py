@@ -7,10 +7,9 @@ import re
 from collections.abc import Iterator
 
 from config.settings import Settings
-from i18n import Message
+from i18n import Message, message
 from llm.catalog import pulled_models
-from llm.errors import KEY_VARIABLES, LLMError, missing_package, model_not_pulled, ollama_not_running
-from llm.messages import message, provider_label
+from llm.errors import KEY_VARIABLES, LLMError, missing_package, model_not_pulled, ollama_not_running, provider_label
 
 # Exception class names from httpx, openai, groq and ollama, matched by name so that explaining an
 # error never needs the provider's library (which may be the very thing that is missing).
@@ -68,7 +67,7 @@ def _sentence(exc: BaseException, provider: str, model: str | None, settings: Se
         hint = message("hint_loading" if provider == "ollama" else "hint_retry")
         return message("timeout", where=where, timeout=settings.timeout, hint=hint)
     if names & _INTERRUPTED or any(isinstance(e, (ConnectionResetError, BrokenPipeError)) for e in chain):
-        return message("interrupted", where=where)
+        return message("connection_interrupted", where=where)
     if names & _UNREACHABLE or any(isinstance(e, ConnectionError) for e in chain):
         return _unreachable(provider, settings)
     if provider == "ollama" and (status == 404 or _NOT_FOUND_MODEL.search(text)):

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 from config.settings import Settings
+from i18n import message
 from llm.catalog import PROBE_TIMEOUT_S, is_pulled, pulled_models, served_models
 from llm.errors import LLMError, hf_needs_gpu, missing_key, missing_package, model_not_pulled
 from llm.explain import explain_error
-from llm.messages import message
 from llm.providers import DEFAULT_MODELS, parse_provider, resolve_model
 
 # The package each provider's branch imports, and what to pip install when it is missing.
@@ -26,7 +26,7 @@ _PACKAGES = {
 
 class ProviderStatus(NamedTuple):
     """Whether a provider can answer now, and one line for the sidebar saying so or what to do (an
-    llm.messages Message, which the UI shows in its language)."""
+    i18n Message, which the UI shows in its language)."""
 
     ok: bool
     message: str

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from config.settings import Settings
+from i18n import counted, text
 from rag.core import Conversa, Transcript
 from rag.index.embeddings import EmbeddingModel
 from rag.index.ingest import FileReport
@@ -19,7 +19,6 @@ from tests.pdfs import make_pdf
 from ui.answers import chat_model_for, passages_markdown, redacted_traceback, settle_turn
 from ui.export import conversation_markdown, escape_markdown
 from ui.state import ModelChoice, Turn, UploadRecord, history_for
-from ui.strings import counted, keys, text
 from ui.uploads import report_line
 
 SOURCE = Source(1, "notas.pdf", 2, "O *token* EOS encerra a sequência; custa $5.", 0.8)
@@ -28,15 +27,6 @@ SOURCE = Source(1, "notas.pdf", 2, "O *token* EOS encerra a sequência; custa $5
 @pytest.fixture(autouse=True)
 def _no_llm_env(monkeypatch, tmp_path):
     isolate_llm_env(monkeypatch, tmp_path)
-
-
-@pytest.mark.parametrize("key", keys())
-def test_every_phrase_exists_in_both_languages_with_the_same_blanks(key):
-    def blanks(language: str) -> set[str]:
-        return set(re.findall(r"{(\w+)}", text(key, language)))
-
-    assert text(key, "pt").strip() and text(key, "en").strip()
-    assert blanks("pt") == blanks("en")
 
 
 def test_an_unknown_language_falls_back_to_english_and_counts_agree():

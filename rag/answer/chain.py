@@ -15,8 +15,8 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda, RunnablePassthrough
 
 from config.settings import FollowUpStrategy
+from i18n import message
 from rag.answer.prompts import detect_language, load_prompt
-from rag.messages import message
 from rag.search.retrieval import SearchResult, Source, concat_query
 
 Retrieve = Callable[[str, str], SearchResult]

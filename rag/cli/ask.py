@@ -15,8 +15,8 @@ from rag.index.types import printable
 def run_ask(args: argparse.Namespace, core: Conversa, history: list) -> int:
     """Stream an answer (or print it as one JSON object); exit 1 when no model could be built or the answer
     failed before any token."""
+    from i18n import message
     from llm import LLMError, build_chat_model, explain_error, offered_providers
-    from llm.messages import message
     from llm.providers import parse_provider
 
     settings = core.settings

@@ -11,6 +11,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
 from config.settings import FollowUpStrategy, Settings
+from i18n import message
 from rag.answer.budget import fit_history
 from rag.answer.chain import build_chain
 from rag.answer.citations import check_answer
@@ -20,7 +21,6 @@ from rag.index.embeddings import EmbeddingModel, Hub, load_embedding_model
 from rag.index.ingest import FileReport, expand_paths, ingest_file, ingest_paths
 from rag.index.store import KnowledgeBase, delete_collection, list_collections, open_collection
 from rag.index.types import CollectionError, DocumentInfo, Progress, printable
-from rag.messages import message
 from rag.search.evaluation import EvalReport, evaluate
 from rag.search.retrieval import RetrievalOptions, SearchResult, concat_query, retrieval_options, retriever_for, search
 

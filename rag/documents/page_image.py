@@ -12,7 +12,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageDraw
 
-from rag.messages import message
+from i18n import message
 
 # PDFium is not thread-safe, and Streamlit serves each browser session on its own thread.
 _PDFIUM_LOCK = threading.Lock()

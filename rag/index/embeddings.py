@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 from langchain_core.embeddings import Embeddings
 
 from config.settings import DEFAULT_EMBEDDING_MODEL, DEFAULTS, EmbeddingPrecision, Settings
-from rag.messages import message
+from i18n import message
 
 QUERY_PREFIX = "query: "
 PASSAGE_PREFIX = "passage: "

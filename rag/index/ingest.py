@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from config.settings import DEFAULTS
+from i18n import message
 from rag.documents.pdf import MB, DocumentError, load_pdf, read_source, sha256_of
 from rag.index.store import KnowledgeBase
 from rag.index.types import CollectionError, Progress, printable
-from rag.messages import message
 
 
 @dataclass(frozen=True)

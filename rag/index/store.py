@@ -6,13 +6,13 @@ from pathlib import Path
 from typing import Protocol
 
 from config.settings import Settings
+from i18n import message
 from rag.documents.chunking import Chunk
 from rag.documents.pdf import LoadedDocument
 from rag.index.embeddings import EmbeddingModel, Hub
 from rag.index.faiss import collection as faiss_store
 from rag.index.faiss.collection import Collection
 from rag.index.types import AddResult, CollectionError, CollectionInfo, DocumentInfo, Progress, Rankings
-from rag.messages import message
 
 
 class KnowledgeBase(Protocol):

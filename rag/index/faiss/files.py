@@ -14,10 +14,10 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from i18n import message
 from rag.documents.chunking import Chunk
 from rag.index.atomic import fsync_dir, write_atomic
 from rag.index.types import CollectionError, CollectionInfo, DocumentInfo, chunk_from_record, is_count, short
-from rag.messages import message
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"

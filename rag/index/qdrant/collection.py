@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from config.settings import Settings
+from i18n import message
 from rag.documents.chunking import Chunk, chunk_document, fit_to_window
 from rag.documents.pdf import LoadedDocument
 from rag.index.adding import document_info, embed_chunks
@@ -42,7 +43,6 @@ from rag.index.types import (
     check_name,
     chunk_from_record,
 )
-from rag.messages import message
 
 _DENSE, _LEXICAL = "dense", "bm25"
 _UPSERT_BATCH = 128

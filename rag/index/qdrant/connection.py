@@ -13,8 +13,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from config.settings import Settings
+from i18n import message
 from rag.index.types import CollectionError, check_name
-from rag.messages import message
 
 PREFIX = "conversa-"
 """Conversa's collections are the Qdrant collections named with this prefix."""

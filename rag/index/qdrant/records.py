@@ -6,8 +6,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from i18n import message
 from rag.index.types import CollectionError, DocumentInfo, is_count
-from rag.messages import message
 
 _FORMAT = 1
 # Point ids derive from content, so re-adding a file after a crash overwrites its half-written chunks.

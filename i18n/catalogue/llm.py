@@ -1,8 +1,8 @@
-"""Every sentence llm/ shows to users, by code, in English (the CLI's language and the fallback) and pt-BR."""
+"""What llm/ says to users (providers, models, keys, failures), by code, in English and pt-BR."""
 
 from __future__ import annotations
 
-from i18n import Message, Templates
+from i18n.templates import Templates
 
 # "cli" (optional) is how the command line says a sentence that, in the app, points at the sidebar; other codes
 # are said in English there.
@@ -143,7 +143,7 @@ TEMPLATES: Templates = {
         "pt": "o modelo ainda pode estar carregando, pergunte de novo",
     },
     "hint_retry": {"en": "try again", "pt": "tente de novo"},
-    "interrupted": {
+    "connection_interrupted": {
         "en": "The connection to {where} was interrupted mid-answer: the text so far is kept; check that the server "
         "is still running and ask again.",
         "pt": "A conexão com {where} caiu no meio da resposta: o texto recebido até aqui foi mantido; verifique se o "
@@ -226,14 +226,3 @@ TEMPLATES: Templates = {
         "pt": "{where!c} falhou com {error_type}: veja os detalhes no log do terminal e tente de novo.",
     },
 }
-
-
-def message(code: str, **params: object) -> Message:
-    """The llm/ sentence `code` with its parameters; str() of it is the English text."""
-    return Message(TEMPLATES, code, params)
-
-
-def provider_label(provider: str) -> Message:
-    """How a provider is named inside a sentence ("Groq"; in Portuguese "o Groq")."""
-    code = f"provider.{provider}"
-    return message(code) if code in TEMPLATES else message("provider.other", provider=provider)

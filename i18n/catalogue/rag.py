@@ -1,8 +1,8 @@
-"""Every sentence rag/ shows to users, by code, in English (the CLI's language and the fallback) and pt-BR."""
+"""What rag/ says to users (documents, index, search, answers, the core), by code, in English and pt-BR."""
 
 from __future__ import annotations
 
-from i18n import Message, Templates
+from i18n.templates import Templates
 
 # Each code's languages sit together, so a sentence cannot be changed in one language and forgotten in the other.
 TEMPLATES: Templates = {
@@ -275,8 +275,3 @@ TEMPLATES: Templates = {
         "pt": "O modelo devolveu uma pergunta autônoma vazia.",
     },
 }
-
-
-def message(code: str, **params: object) -> Message:
-    """The rag/ sentence `code` with its parameters; str() of it is the English text."""
-    return Message(TEMPLATES, code, params)

@@ -1,8 +1,8 @@
-"""Every sentence the settings show to users, by code, in English (the CLI's language and the fallback) and pt-BR."""
+"""What the settings say about a bad value, by code, in English and pt-BR; a secret's value is never shown."""
 
 from __future__ import annotations
 
-from i18n import Message, Templates
+from i18n.templates import Templates
 
 # Each sentence names the variable and what it accepts; a secret's value is never a parameter.
 TEMPLATES: Templates = {
@@ -66,8 +66,3 @@ TEMPLATES: Templates = {
         "pt": "{variable} não pode ser usada ({problem}): corrija no .env ou no ambiente.",
     },
 }
-
-
-def message(code: str, **params: object) -> Message:
-    """The settings sentence `code` with its parameters; str() of it is the English text."""
-    return Message(TEMPLATES, code, params)
