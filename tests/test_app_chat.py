@@ -382,3 +382,25 @@ def test_a_sentence_its_source_does_not_support_is_marked_and_the_export_keeps_t
     assert reply.markdown[0].value == model.replies[0]  # the answer itself is shown as the model wrote it
     exported = conversation_markdown(at.session_state["messages"], "default", "pt")
     assert model.replies[0] in exported and "não está na fonte \\[1\\]" in exported
+
+
+def test_the_app_and_the_command_line_find_the_same_passages_for_the_same_conversation(app_env, capsys):
+    """One core: a follow-up asked in the browser and `python -m rag search --history` search the same way."""
+    import json
+
+    from rag.cli.main import main
+
+    at = start()
+    ask(at, QUESTION)
+    ask(at, "E o que vem depois disso?")
+    *earlier, reply = at.session_state["messages"]
+    history = [{"role": turn.role, "content": turn.content} for turn in earlier[:-1]]
+    (app_env.parent / "history.json").write_text(json.dumps(history), encoding="utf-8")
+
+    assert main(["search", earlier[-1].content, "--history", str(app_env.parent / "history.json"), "--json"]) == 0
+
+    found = json.loads(capsys.readouterr().out)
+    assert found["search_query"] == reply.search_query
+    assert [(r["doc"], r["page"], r["text"]) for r in found["results"]] == [
+        (s.doc, s.page, s.text) for s in reply.sources
+    ]
