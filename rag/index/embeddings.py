@@ -141,8 +141,14 @@ class SentenceTransformerEmbeddings(Embeddings):
             query_encode_kwargs=query_kwargs,
         )
         self.client = self._hf._client
+        # One call at a time: the tokenizer keeps its truncation and padding as state that each call sets (counting
+        # tokens turns both off, a batch needs both on), so calls from several browser sessions at once fail ("Unable
+        # to create tensor", or sequences longer than the model's window) or get other vectors than they would alone.
+        # A search waits for the batch of passages in flight; on a 2-core machine running both at once gains nothing.
+        self._lock = threading.Lock()
         # torch's thread count is per process: batches of passages get the count found at load time (one per core
-        # unless the caller set it), single questions get `_QUERY_THREADS`; each call sets the one it needs.
+        # unless the caller set it), single questions get `_QUERY_THREADS`. Each call sets the one it needs under the
+        # lock, so no other call of this model changes it midway; one fixed count would slow one of the two down.
         self._passage_threads = torch.get_num_threads()
         self.precision = resolve_precision(precision)
         if self.precision == "int8":
@@ -170,15 +176,16 @@ class SentenceTransformerEmbeddings(Embeddings):
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
-        with self._compute(self._passage_threads):
+        with self._lock, self._compute(self._passage_threads):
             return self._hf.embed_documents(list(texts))
 
     def embed_query(self, text: str) -> list[float]:
-        with self._compute(_QUERY_THREADS):
+        with self._lock, self._compute(_QUERY_THREADS):
             return self._hf.embed_query(text)
 
     def count_tokens(self, texts: list[str]) -> list[int]:
-        encoded = self.client.tokenizer([self._prefix + t for t in texts], add_special_tokens=True)
+        with self._lock:
+            encoded = self.client.tokenizer([self._prefix + t for t in texts], add_special_tokens=True)
         return [len(ids) for ids in encoded["input_ids"]]
 
 
