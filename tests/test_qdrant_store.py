@@ -289,3 +289,25 @@ def test_a_faiss_collection_is_copied_to_qdrant_without_embedding_again(tmp_path
         ]
     assert main(["copy-to-qdrant", "--collection", "missing"]) == 1
     assert "There is no collection 'missing'" in capsys.readouterr().err
+
+
+def _two_app_instances(data_dir: Path, e5: EmbeddingModel) -> tuple[QdrantCollection, QdrantCollection]:
+    """Two collection objects on one store, each with its own writer lock: what two app processes on one Qdrant
+    server are. (Local mode lets only one process open its folder, so both live in this one.)"""
+    settings = _settings(data_dir)
+    first, second = store.open_collection(settings, "kb", e5), store.open_collection(settings, "kb", e5)
+    assert isinstance(first, QdrantCollection) and isinstance(second, QdrantCollection)
+    return first, second
+
+
+def test_deleting_a_qdrant_collection_that_does_not_exist_says_so(isolated_data_dir):
+    settings = _settings(isolated_data_dir)
+    with pytest.raises(CollectionError, match="There is no collection 'missing' in Qdrant"):
+        store.delete_collection(settings, "missing")
+
+
+def test_refresh_of_a_qdrant_collection_reads_nothing_again(isolated_data_dir, e5):
+    first, second = _two_app_instances(isolated_data_dir, e5)
+    second.add(load_pdf(make_pdf(PAGES[:1]), name="rag.pdf"))
+    assert [d.name for d in first.documents()] == ["rag.pdf"]  # documents are read from Qdrant on every call
+    assert first.refresh() is False

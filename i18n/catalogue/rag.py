@@ -154,6 +154,23 @@ TEMPLATES: Templates = {
         "en": "lists a document with invalid values ({name!r})",
         "pt": "lista um documento com valores inválidos ({name!r})",
     },
+    "manifest.collection_id": {"en": "declares an invalid collection id", "pt": "declara um id de coleção inválido"},
+    "collection.missing": {
+        "en": "There is no collection {name!r} in {folder}.",
+        "pt": "Não há coleção {name!r} em {folder}.",
+    },
+    "collection.not_a_collection": {
+        "en": "{folder} is not a Conversa collection (it has no manifest.json); nothing was deleted.",
+        "pt": "{folder} não é uma coleção do Conversa (não tem manifest.json); nada foi apagado.",
+    },
+    "collection.deleted_while_adding": {
+        "en": "Collection {name!r} was deleted while {file} was being added; nothing was added.",
+        "pt": "A coleção {name!r} foi apagada enquanto {file} era adicionado; nada foi adicionado.",
+    },
+    "collection.deleted_while_removing": {
+        "en": "Collection {name!r} was deleted before {file} could be removed from it; nothing was removed.",
+        "pt": "A coleção {name!r} foi apagada antes que {file} pudesse ser removido dela; nada foi removido.",
+    },
     "collection.unreadable": {
         "en": "The collection in {folder} cannot be read ({detail}); {rebuild}",
         "pt": "A coleção em {folder} não pode ser lida ({detail}); {rebuild}",
@@ -215,6 +232,16 @@ TEMPLATES: Templates = {
         "that model.",
         "pt": "A coleção {name!r} acabou de ser criada com o modelo de embeddings {model}; abra-a de novo para "
         "usá-la com esse modelo.",
+    },
+    "qdrant.missing_collection": {
+        "en": "There is no collection {name!r} in Qdrant at {where}.",
+        "pt": "Não há coleção {name!r} no Qdrant em {where}.",
+    },
+    "qdrant.replaced_meanwhile": {
+        "en": "Collection {name!r}: another writer replaced {file} first; nothing was added. Add it again to replace "
+        "that version.",
+        "pt": "Coleção {name!r}: outro processo substituiu {file} antes; nada foi adicionado. Adicione-o de novo para "
+        "substituir aquela versão.",
     },
     "qdrant.nothing_to_copy": {
         "en": "There is no collection {name!r} in {folder} to copy.",

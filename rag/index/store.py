@@ -54,6 +54,11 @@ class KnowledgeBase(Protocol):
         """Dense (and BM25, when `lexical`) top-`n` chunks of each (query, weight), from one state of the collection."""
         ...
 
+    def refresh(self) -> bool:
+        """Catch up with changes other processes made (the CLI, another app instance); True when something held in
+        memory was reloaded. Cheap enough to call on every Streamlit rerun when nothing changed."""
+        ...
+
 
 def open_collection(settings: Settings, name: str, embedding: EmbeddingModel | None = None) -> KnowledgeBase:
     """Open (or start) the collection `name` in the store the settings select.
@@ -100,7 +105,11 @@ def list_collections(settings: Settings) -> list[str]:
 
 
 def delete_collection(settings: Settings, name: str) -> None:
-    """Delete a collection and everything kept for it; deleting one that does not exist does nothing."""
+    """Delete a collection and everything kept for it.
+
+    Raises:
+        CollectionError: there is no such collection (or, under the data dir, the folder of that name is not one).
+    """
     if settings.vector_store == "qdrant":
         from rag.index.qdrant.connection import delete_qdrant_collection
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
+import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -13,10 +15,11 @@ import faiss
 import numpy as np
 
 from config.settings import DEFAULTS, EmbeddingPrecision
+from i18n import Message, message
 from rag.documents.chunking import Chunk, chunk_document, fit_to_window
 from rag.documents.pdf import LoadedDocument
 from rag.index.adding import document_info, embed_chunks
-from rag.index.atomic import write_atomic
+from rag.index.atomic import fsync_dir, write_atomic
 from rag.index.bm25 import LexicalIndex, LexicalIndexError, indexed_text, lexical_file, remove_stale_lexical_files
 from rag.index.embeddings import DEFAULT_HUB, EmbeddingModel, Hub, load_embedding_model
 from rag.index.faiss.files import (
@@ -30,6 +33,7 @@ from rag.index.faiss.files import (
 from rag.index.faiss.vectors import build_index
 from rag.index.types import (
     AddResult,
+    CollectionError,
     CollectionInfo,
     DocumentInfo,
     Hit,
@@ -50,6 +54,10 @@ class Snapshot:
     chunks: list[Chunk]
     index: faiss.Index
     lexical: LexicalIndex
+
+
+# What no manifest's stat gives: the first `refresh` always compares the manifest with the state.
+_NOT_YET = (-1, -1, -1)
 
 
 def _state(
@@ -82,7 +90,26 @@ def list_collections(data_dir: Path) -> list[str]:
 
 
 def delete_collection(data_dir: Path, name: str) -> None:
-    shutil.rmtree(data_dir / check_name(name), ignore_errors=True)
+    """Delete a collection and its kept files, once no writer holds it; a writer that was waiting then fails.
+
+    Raises:
+        CollectionError: there is no such collection, or the folder of that name is not one (it is left alone).
+    """
+    folder = Path(data_dir) / check_name(name)
+    if folder.is_dir() and not (folder / MANIFEST).is_file():
+        raise CollectionError(message("collection.not_a_collection", folder=str(folder)))
+    # Not a name a collection can take (names cannot start with a dot), and never the same twice.
+    trash = folder.with_name(f".deleted-{name}-{uuid.uuid4().hex}")
+    try:
+        with folder_lock(folder, create=False):
+            if not (folder / MANIFEST).is_file():  # deleted meanwhile by someone else
+                raise FileNotFoundError(folder / MANIFEST)
+            # One rename: the collection is gone at once, and whoever waits for its lock finds no folder there.
+            folder.rename(trash)
+            fsync_dir(folder.parent)
+    except FileNotFoundError:
+        raise CollectionError(message("collection.missing", name=name, folder=str(data_dir))) from None
+    shutil.rmtree(trash, ignore_errors=True)
 
 
 class Collection:
@@ -94,6 +121,8 @@ class Collection:
         self._state = state
         self._hnsw_threshold = hnsw_threshold
         self._write_lock = threading.Lock()
+        self._manifest_seen: tuple[int, int, int] | None = _NOT_YET
+        """The manifest file `refresh` last compared with the state: (inode, mtime, size), None for none."""
 
     @classmethod
     def open(
@@ -191,7 +220,8 @@ class Collection:
             self.embedding, chunks, lambda key: state.vectors[rows[key]] if key in rows else None, progress
         )
         info = document_info(document, len(chunks))
-        with self._mutation() as state:
+        deleted = message("collection.deleted_while_adding", name=self.name, file=document.name)
+        with self._mutation(deleted, started=state.manifest) as state:
             if any(d.sha256 == document.sha256 for d in state.manifest.documents):
                 return AddResult("unchanged", info, 0)
             old = [d for d in state.manifest.documents if d.name == document.name]
@@ -206,7 +236,7 @@ class Collection:
 
     def remove(self, name: str) -> bool:
         """Drop a document by file name; False when the collection does not hold it."""
-        with self._mutation() as state:
+        with self._mutation(message("collection.deleted_while_removing", name=self.name, file=name)) as state:
             gone = [d for d in state.manifest.documents if d.name == name]
             if not gone:
                 return False
@@ -261,19 +291,82 @@ class Collection:
             ranked.append(QueryRanking(query, weight, dense, found, known))
         return Rankings(state.chunks, ranked, state.lexical.idf)
 
+    def refresh(self) -> bool:
+        """Catch up with what other processes (the CLI, another app) committed; True when the state was reloaded.
+
+        Cheap when nothing changed: one stat of the manifest. A collection deleted meanwhile becomes a new, empty
+        one of the same name and model, which the next add creates again.
+        """
+        try:
+            stat = os.stat(self.folder / MANIFEST)
+            seen: tuple[int, int, int] | None = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        except FileNotFoundError:
+            seen = None
+        if seen == self._manifest_seen:
+            return False
+        if not self._write_lock.acquire(blocking=False):
+            return False  # a writer of this process is committing, and leaves the state up to date
+        try:
+            # Taken before the manifest is read: a commit in between only makes the next refresh read it again.
+            self._manifest_seen = seen
+            on_disk = read_manifest(self.folder) if seen else None
+            if on_disk is None:
+                if not self._state.manifest.generation:
+                    return False
+                m = self._state.manifest
+                empty = Manifest(m.embedding_model, m.dimension, m.chunk_tokens, m.chunk_overlap)
+                self._state = _state(empty, np.zeros((0, m.dimension), np.float32), [], self._hnsw_threshold)
+                return True
+            return self._catch_up(on_disk)
+        finally:
+            self._write_lock.release()
+
+    def _catch_up(self, on_disk: Manifest) -> bool:
+        """Load the committed state `on_disk` unless it is the one already loaded; True when it was loaded."""
+        current = self._state.manifest
+        if (on_disk.collection_id, on_disk.generation) == (current.collection_id, current.generation):
+            return False
+        # Possibly another collection of the same name, made after this one was deleted, with another model.
+        check_model(
+            self.name, on_disk.embedding_model, on_disk.dimension, self.embedding.model_id, self.embedding.dimension
+        )
+        self._state = _read_state(self.folder, on_disk, self._hnsw_threshold)
+        return True
+
     @contextmanager
-    def _mutation(self) -> Iterator[Snapshot]:
-        """Serialise writers (threads and processes); start from the latest state, reloaded if another process wrote."""
-        with self._write_lock, folder_lock(self.folder):
+    def _mutation(self, deleted: Message, started: Manifest | None = None) -> Iterator[Snapshot]:
+        """Serialise writers (threads and processes); start from the latest state, reloaded if another process wrote.
+
+        A change begun on a committed collection (`started`: the state it began from, by default the current one)
+        that was deleted since fails with `deleted`: writing it would bring back the collection's old documents,
+        or mix them into a new collection of the same name. A collection never committed is created.
+        """
+        with self._write_lock, ExitStack() as held:
+            started = started or self._state.manifest
+            try:
+                # Only a collection never committed may create its folder.
+                held.enter_context(folder_lock(self.folder, create=not started.generation))
+            except FileNotFoundError:
+                raise CollectionError(deleted) from None
             on_disk = read_manifest(self.folder)
-            if on_disk is not None and on_disk.generation != self._state.manifest.generation:
-                self._state = _read_state(self.folder, on_disk, self._hnsw_threshold)
+            if on_disk is None and started.generation:
+                raise CollectionError(deleted)
+            if on_disk is not None and started.collection_id and on_disk.collection_id != started.collection_id:
+                raise CollectionError(deleted)  # and another collection made under the same name
+            if on_disk is not None:
+                self._catch_up(on_disk)
             yield self._state
 
     def _commit(self, state: Snapshot, docs: list[DocumentInfo], vectors: np.ndarray, chunks: list[Chunk]) -> None:
         m = state.manifest
         manifest = Manifest(
-            m.embedding_model, m.dimension, m.chunk_tokens, m.chunk_overlap, generation=m.generation + 1, documents=docs
+            m.embedding_model,
+            m.dimension,
+            m.chunk_tokens,
+            m.chunk_overlap,
+            generation=m.generation + 1,
+            documents=docs,
+            collection_id=m.collection_id or uuid.uuid4().hex,
         )
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         lexical = LexicalIndex.build([indexed_text(c) for c in chunks])

@@ -249,6 +249,12 @@ class QdrantCollection:
                 ranked.append(QueryRanking(query, weight, dense, found, known))
         return Rankings(chunks, ranked)
 
+    def refresh(self) -> bool:
+        """Nothing to reload: documents are read from Qdrant on every call, each document's vocabulary is cached
+        under its content hash (which never changes), and the collection's settings are read again before each
+        write."""
+        return False
+
     def _known_fraction(self, words: list[tuple[str, ...]], shas: list[str]) -> float:
         """Share of the query's words that occur in any listed document (as `LexicalIndex.known_fraction`)."""
         if not words:

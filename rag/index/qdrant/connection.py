@@ -104,9 +104,15 @@ def list_qdrant_collections(settings: Settings) -> list[str]:
 
 
 def delete_qdrant_collection(settings: Settings, name: str) -> None:
+    """Delete a collection and the PDFs this machine kept for it.
+
+    Raises:
+        CollectionError: there is no such collection, or Qdrant cannot be used.
+    """
     connection = connect(settings)
     qname = PREFIX + check_name(name)
     with explained(connection):
-        if connection.client.collection_exists(qname):
-            connection.client.delete_collection(qname)
+        if not connection.client.collection_exists(qname):
+            raise CollectionError(message("qdrant.missing_collection", name=name, where=connection.where))
+        connection.client.delete_collection(qname)
     shutil.rmtree(settings.data_dir / ".qdrant-files" / name, ignore_errors=True)
