@@ -14,7 +14,7 @@ from rag.index.embeddings import EmbeddingModel
 from rag.index.faiss.collection import Collection
 from rag.index.ingest import ingest_file
 from tests.llm_servers import OllamaServer, closed_port_url, isolate_llm_env
-from tests.pdfs import NOTES, study_notes
+from tests.pdfs import NOTES, make_pdf, study_notes
 from ui.export import conversation_markdown
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -404,3 +404,18 @@ def test_the_app_and_the_command_line_find_the_same_passages_for_the_same_conver
     assert [(r["doc"], r["page"], r["text"]) for r in found["results"]] == [
         (s.doc, s.page, s.text) for s in reply.sources
     ]
+
+
+def test_documents_added_by_another_process_appear_on_the_next_rerun(app_env, e5):
+    at = start()
+    assert "outro.pdf" not in all_text(at.sidebar)
+
+    # As `python -m rag ingest` in another process would: its own collection object over the same folder.
+    other = Collection.open(app_env, "default", e5)
+    assert ingest_file(other, make_pdf(["Um documento novo sobre tokenização."]), name="outro.pdf").ok
+
+    clean(at.run())
+    assert "outro.pdf" in all_text(at.sidebar)
+    other.remove("outro.pdf")
+    clean(at.run())
+    assert "outro.pdf" not in all_text(at.sidebar)

@@ -69,7 +69,9 @@ class Conversa:
             if kb is None:
                 kb = self._open(name)
                 self._collections[name] = kb
-            return kb
+        # What another process (the CLI, a second app) committed is seen on the next use: a stat when unchanged.
+        kb.refresh()
+        return kb
 
     def existing_collection(self, name: str | None = None) -> KnowledgeBase:
         """Like `collection`, for commands that only read: a name that holds no collection is an error.
