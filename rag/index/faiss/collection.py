@@ -260,7 +260,7 @@ class Collection:
 
     def with_lexical(self, lexical: LexicalIndex) -> Collection:
         """A read-only view of this collection searched with another BM25 index (for retrieval experiments)."""
-        return Collection(self.folder, self.embedding, replace(self._state, lexical=lexical))
+        return Collection(self.folder, self.embedding, replace(self._state, lexical=lexical), self._hnsw_threshold)
 
     def search_vector(self, query: np.ndarray, k: int) -> list[Hit]:
         state = self._state  # one snapshot for the whole search
