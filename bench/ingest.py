@@ -285,9 +285,7 @@ def run_whole(runs: int) -> None:
                       flush=True)  # fmt: skip
         ours_s = statistics.median(times["ours (python -m rag ingest, defaults)"])
         for label, values in times.items():
-            print(
-                f"{label}: median {statistics.median(values):.1f} s; ours is {statistics.median(values) / ours_s:.2f}x"
-            )
+            print(f"{label}: median {statistics.median(values):.1f} s, {statistics.median(values) / ours_s:.2f}x ours")
 
 
 def run_worker(kind: str, pdf: Path, model_id: str, precision: str, threads: int | None) -> dict:
