@@ -33,10 +33,10 @@ def main() -> None:
     args = parser.parse_args()
     from dataclasses import replace
 
+    from config.settings import Settings
     from llm import build_chat_model
     from rag.core import Conversa, Failed, Token
     from rag.index.embeddings import load_embedding_model
-    from rag.settings import RagSettings
 
     print(describe_machine(), "| load", load_average())
     model = load_embedding_model(str(shaped_model_path()))
@@ -45,8 +45,8 @@ def main() -> None:
     rows = [json.loads(line) for line in (SHARED / "eval" / "qa_dev.jsonl").read_text().splitlines()]
     with tempfile.TemporaryDirectory() as tmp:
         write_collection(Path(tmp), "bench", model, chunks, clustered_vectors(len(chunks), model.dimension))
-        core = Conversa(RagSettings(data_dir=Path(tmp), collection="bench"), model)
-        chat_model = build_chat_model("fake")
+        core = Conversa(Settings(data_dir=Path(tmp), collection="bench"), model)
+        chat_model = build_chat_model("fake", settings=Settings())
         for label, history in (
             ("no history", []),
             (

@@ -95,13 +95,16 @@ def token_stats(tokenizer, texts: list[str], prefix: str = "") -> tuple[int, flo
 
 
 def worker_ours(pdf: Path, model_id: str, precision: str) -> dict:
+    from config.settings import load_settings
     from rag.documents.pdf import load_pdf
     from rag.index.embeddings import load_embedding_model
     from rag.index.faiss.collection import Collection
     from rag.index.ingest import ingest_paths
 
     start = time.perf_counter()
-    model = load_embedding_model(model_id, precision=None if precision == "default" else precision)
+    model = load_embedding_model(
+        model_id, precision=load_settings().embedding_precision if precision == "default" else precision
+    )
     load_seconds = time.perf_counter() - start
     timed = TimedEmbeddings(model.embeddings)
     model.embeddings = timed

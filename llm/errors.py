@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from i18n import Message
-from llm.messages import message, provider_label
+from i18n import Message, message
+from i18n.catalogue import CATALOGUE
 
 # Which variable holds each provider's key: the sentence names it so the user knows what to set.
 KEY_VARIABLES = {"groq": "GROQ_API_KEY", "openai": "OPENAI_API_KEY"}
@@ -16,7 +16,7 @@ class LLMError(Exception):
 
     @property
     def message(self) -> str:
-        """The sentence as raised: an llm.messages Message (which the UI can show in its language) or plain text."""
+        """The sentence as raised: an i18n Message (which the UI can show in its language) or plain text."""
         return self.args[0] if len(self.args) == 1 and isinstance(self.args[0], str) else str(self)
 
 
@@ -44,3 +44,9 @@ def model_not_pulled(model: str, pulled: Iterable[str]) -> Message:
 
 def hf_needs_gpu(model: str) -> Message:
     return message("hf_needs_gpu", model=model)
+
+
+def provider_label(provider: str) -> Message:
+    """How a provider is named inside a sentence ("Groq"; in Portuguese "o Groq")."""
+    code = f"provider.{provider}"
+    return message(code) if code in CATALOGUE else message("provider.other", provider=provider)

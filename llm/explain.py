@@ -6,11 +6,10 @@ import queue
 import re
 from collections.abc import Iterator
 
-from i18n import Message
+from config.settings import Settings
+from i18n import Message, message
 from llm.catalog import pulled_models
-from llm.errors import KEY_VARIABLES, LLMError, missing_package, model_not_pulled, ollama_not_running
-from llm.messages import message, provider_label
-from llm.settings import LLMSettings, load_llm_settings
+from llm.errors import KEY_VARIABLES, LLMError, missing_package, model_not_pulled, ollama_not_running, provider_label
 
 # Exception class names from httpx, openai, groq and ollama, matched by name so that explaining an
 # error never needs the provider's library (which may be the very thing that is missing).
@@ -35,18 +34,12 @@ _INSTALL_HINTS = {
 }
 
 
-def explain_error(
-    exc: BaseException, provider: str, model: str | None = None, settings: LLMSettings | None = None
-) -> str:
+def explain_error(exc: BaseException, provider: str, model: str | None = None, *, settings: Settings) -> str:
     """One sentence saying what went wrong and what to do; never a traceback, never a key.
 
     For an Ollama model that is not pulled it asks the server (within two seconds) what is pulled,
     so the sentence can list the alternatives.
     """
-    try:
-        settings = settings or load_llm_settings()
-    except LLMError:
-        settings = LLMSettings()
     sentence = _sentence(exc, provider, model, settings)
     if isinstance(sentence, Message):
         # Its templates start with a capital (or capitalise their first parameter) and hold no secrets: hiding
@@ -55,7 +48,7 @@ def explain_error(
     return _redact(sentence[:1].upper() + sentence[1:], settings)
 
 
-def _sentence(exc: BaseException, provider: str, model: str | None, settings: LLMSettings) -> str:
+def _sentence(exc: BaseException, provider: str, model: str | None, settings: Settings) -> str:
     if isinstance(exc, LLMError):
         return exc.message
     where = _where(provider, settings)
@@ -74,7 +67,7 @@ def _sentence(exc: BaseException, provider: str, model: str | None, settings: LL
         hint = message("hint_loading" if provider == "ollama" else "hint_retry")
         return message("timeout", where=where, timeout=settings.timeout, hint=hint)
     if names & _INTERRUPTED or any(isinstance(e, (ConnectionResetError, BrokenPipeError)) for e in chain):
-        return message("interrupted", where=where)
+        return message("connection_interrupted", where=where)
     if names & _UNREACHABLE or any(isinstance(e, ConnectionError) for e in chain):
         return _unreachable(provider, settings)
     if provider == "ollama" and (status == 404 or _NOT_FOUND_MODEL.search(text)):
@@ -91,7 +84,7 @@ def _sentence(exc: BaseException, provider: str, model: str | None, settings: LL
     return message("failed", where=where, error_type=type(exc).__name__)
 
 
-def _pulled_names(settings: LLMSettings) -> list[str]:
+def _pulled_names(settings: Settings) -> list[str]:
     try:
         return [m.name for m in pulled_models(settings.ollama_base_url)]
     except LLMError:
@@ -123,7 +116,7 @@ def _causes(exc: BaseException) -> Iterator[BaseException]:
         current = current.__cause__ or current.__context__
 
 
-def _where(provider: str, settings: LLMSettings) -> Message:
+def _where(provider: str, settings: Settings) -> Message:
     if provider == "ollama":
         return message("where.ollama", url=settings.ollama_base_url)
     if provider == "openai" and settings.openai_base_url:
@@ -131,7 +124,7 @@ def _where(provider: str, settings: LLMSettings) -> Message:
     return provider_label(provider)
 
 
-def _unreachable(provider: str, settings: LLMSettings) -> str:
+def _unreachable(provider: str, settings: Settings) -> str:
     if provider == "ollama":
         return ollama_not_running(settings.ollama_base_url)
     if provider == "openai" and settings.openai_base_url:
@@ -169,7 +162,7 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())[:200].rstrip(".")
 
 
-def _redact(sentence: str, settings: LLMSettings) -> str:
+def _redact(sentence: str, settings: Settings) -> str:
     for secret in (settings.groq_api_key, settings.openai_api_key):
         if secret:
             sentence = sentence.replace(secret, "[key hidden]")

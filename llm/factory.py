@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 
 from langchain_core.language_models import BaseChatModel
 
+from config.settings import Provider, Settings
 from llm.catalog import PROBE_TIMEOUT_S, is_pulled, pulled_models
 from llm.errors import LLMError, missing_key, missing_package, model_not_pulled
 from llm.explain import explain_error
-from llm.settings import LLMSettings, Provider, load_llm_settings, parse_provider, resolve_model
+from llm.providers import parse_provider, resolve_model
 
 # Passed explicitly, so a GROQ_BASE_URL or OPENAI_BASE_URL left in the shell cannot override the settings.
 OPENAI_URL = "https://api.openai.com/v1"
@@ -37,7 +38,7 @@ def build_chat_model(
     provider: str,
     model: str | None = None,
     *,
-    settings: LLMSettings | None = None,
+    settings: Settings,
     api_key: str | None = None,
     temperature: float | None = None,
     max_tokens: int | None = None,
@@ -47,7 +48,7 @@ def build_chat_model(
     Args:
         provider: one of Provider ("ollama", "groq", "openai", "hf", "fake").
         model: the model name; None means the configured one, else DEFAULT_MODELS[provider].
-        settings: None reads them with load_llm_settings().
+        settings: where each provider runs, its key, and the defaults for model, temperature and max_tokens.
         api_key: a key typed in the sidebar; it wins over the one in settings.
         temperature: None means settings.temperature.
         max_tokens: longest answer; None means settings.max_tokens.
@@ -56,7 +57,6 @@ def build_chat_model(
         LLMError: one sentence saying what is wrong and what to do.
     """
     name = parse_provider(provider)
-    settings = settings or load_llm_settings()
     request = ModelRequest(
         model=resolve_model(name, model, settings),
         temperature=settings.temperature if temperature is None else temperature,
@@ -68,10 +68,10 @@ def build_chat_model(
     except LLMError:
         raise
     except Exception as exc:
-        raise LLMError(explain_error(exc, name, request.model, settings)) from exc
+        raise LLMError(explain_error(exc, name, request.model, settings=settings)) from exc
 
 
-def _build_ollama(request: ModelRequest, settings: LLMSettings) -> BaseChatModel:
+def _build_ollama(request: ModelRequest, settings: Settings) -> BaseChatModel:
     try:
         import httpx
         from langchain_ollama import ChatOllama
@@ -93,7 +93,7 @@ def _build_ollama(request: ModelRequest, settings: LLMSettings) -> BaseChatModel
     )
 
 
-def _build_groq(request: ModelRequest, settings: LLMSettings) -> BaseChatModel:
+def _build_groq(request: ModelRequest, settings: Settings) -> BaseChatModel:
     key = request.api_key or settings.groq_api_key
     if not key:
         raise LLMError(missing_key("groq"))
@@ -113,7 +113,7 @@ def _build_groq(request: ModelRequest, settings: LLMSettings) -> BaseChatModel:
     )
 
 
-def _build_openai(request: ModelRequest, settings: LLMSettings) -> BaseChatModel:
+def _build_openai(request: ModelRequest, settings: Settings) -> BaseChatModel:
     key = request.api_key or settings.openai_api_key
     if not key and not settings.openai_base_url:
         raise LLMError(missing_key("openai"))
@@ -135,7 +135,7 @@ def _build_openai(request: ModelRequest, settings: LLMSettings) -> BaseChatModel
     )
 
 
-def _build_hf(request: ModelRequest, settings: LLMSettings) -> BaseChatModel:
+def _build_hf(request: ModelRequest, settings: Settings) -> BaseChatModel:
     from llm.hf import build_hf
 
     return build_hf(
@@ -146,13 +146,13 @@ def _build_hf(request: ModelRequest, settings: LLMSettings) -> BaseChatModel:
     )
 
 
-def _build_fake(request: ModelRequest, settings: LLMSettings) -> BaseChatModel:
+def _build_fake(request: ModelRequest, settings: Settings) -> BaseChatModel:
     from llm.fake import GroundedFakeChatModel
 
     return GroundedFakeChatModel(model_name=request.model)
 
 
-_BUILDERS: dict[Provider, Callable[[ModelRequest, LLMSettings], BaseChatModel]] = {
+_BUILDERS: dict[Provider, Callable[[ModelRequest, Settings], BaseChatModel]] = {
     "ollama": _build_ollama,
     "groq": _build_groq,
     "openai": _build_openai,

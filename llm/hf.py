@@ -6,8 +6,8 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from i18n import message
 from llm.errors import LLMError, hf_needs_gpu, missing_package
-from llm.messages import message
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel

@@ -8,11 +8,12 @@ import sys
 from pathlib import Path
 from typing import NamedTuple
 
+from config.settings import Settings
+from i18n import message
 from llm.catalog import PROBE_TIMEOUT_S, is_pulled, pulled_models, served_models
 from llm.errors import LLMError, hf_needs_gpu, missing_key, missing_package, model_not_pulled
 from llm.explain import explain_error
-from llm.messages import message
-from llm.settings import DEFAULT_MODELS, LLMSettings, load_llm_settings, parse_provider, resolve_model
+from llm.providers import DEFAULT_MODELS, parse_provider, resolve_model
 
 # The package each provider's branch imports, and what to pip install when it is missing.
 _PACKAGES = {
@@ -25,7 +26,7 @@ _PACKAGES = {
 
 class ProviderStatus(NamedTuple):
     """Whether a provider can answer now, and one line for the sidebar saying so or what to do (an
-    llm.messages Message, which the UI shows in its language)."""
+    i18n Message, which the UI shows in its language)."""
 
     ok: bool
     message: str
@@ -33,7 +34,7 @@ class ProviderStatus(NamedTuple):
 
 def check_provider(
     provider: str,
-    settings: LLMSettings | None = None,
+    settings: Settings,
     api_key: str | None = None,
     *,
     model: str | None = None,
@@ -41,7 +42,6 @@ def check_provider(
     """Check provider within about two seconds; with model, Ollama also checks that it is pulled."""
     try:
         name = parse_provider(provider)
-        settings = settings or load_llm_settings()
         package = _PACKAGES.get(name)
         if package and importlib.util.find_spec(package[0]) is None:
             return ProviderStatus(False, missing_package(name, package[1]))
@@ -62,7 +62,7 @@ def check_provider(
         return ProviderStatus(False, exc.message)
 
 
-def _check_ollama(settings: LLMSettings, model: str | None) -> ProviderStatus:
+def _check_ollama(settings: Settings, model: str | None) -> ProviderStatus:
     url = settings.ollama_base_url.rstrip("/")
     pulled = pulled_models(url)
     if not pulled:
@@ -82,7 +82,7 @@ def _check_hosted(provider: str, label: str, key: str | None) -> ProviderStatus:
     return ProviderStatus(True, message("hosted_ready", name=label))
 
 
-def _check_openai_compatible(settings: LLMSettings, key: str | None) -> ProviderStatus:
+def _check_openai_compatible(settings: Settings, key: str | None) -> ProviderStatus:
     import httpx
 
     url = settings.openai_base_url or ""
@@ -92,10 +92,12 @@ def _check_openai_compatible(settings: LLMSettings, key: str | None) -> Provider
         return ProviderStatus(False, message("compatible_timeout", url=url, timeout=PROBE_TIMEOUT_S))
     except Exception as exc:
         return ProviderStatus(False, explain_error(exc, "openai", settings=settings))
-    return ProviderStatus(True, message("compatible_ready", url=url, count=len(served)))
+    return ProviderStatus(
+        True, message("compatible_ready_one" if len(served) == 1 else "compatible_ready", url=url, count=len(served))
+    )
 
 
-def _check_hf(settings: LLMSettings, model: str) -> ProviderStatus:
+def _check_hf(settings: Settings, model: str) -> ProviderStatus:
     if not _has_cuda():
         if settings.hf_allow_cpu:
             return ProviderStatus(True, message("hf_cpu", model=model))

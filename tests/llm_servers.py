@@ -221,11 +221,12 @@ _AMBIENT_VARIABLES = ("OLLAMA_HOST", "OLLAMA_API_KEY", "OPENAI_API_BASE", "GROQ_
 
 
 def isolate_llm_env(monkeypatch: Any, tmp_path: Any) -> None:
-    """Run in an empty folder (no .env) with none of the LLM variables set."""
-    from dataclasses import fields
-
-    from llm import LLMSettings
+    """Run in an empty folder (no .env) with none of Conversa's variables set but the two every test gets
+    (tests/conftest.py: its own data dir, and no hub downloads)."""
+    from config.settings import Settings, variable
 
     monkeypatch.chdir(tmp_path)
-    for variable in (*(f.metadata["env"] for f in fields(LLMSettings)), *_AMBIENT_VARIABLES):
-        monkeypatch.delenv(variable, raising=False)
+    ours = [variable(name) for name in Settings.model_fields]
+    for name in (*ours, *_AMBIENT_VARIABLES):
+        if name not in ("CONVERSA_DATA_DIR", "HF_HUB_OFFLINE"):
+            monkeypatch.delenv(name, raising=False)

@@ -13,12 +13,12 @@ import rag.core.service
 from rag.index.embeddings import EmbeddingModel
 from rag.index.faiss.collection import Collection
 from rag.index.ingest import ingest_file
-from tests.conftest import CORPUS
 from tests.llm_servers import OllamaServer, closed_port_url, isolate_llm_env
+from tests.pdfs import NOTES, make_pdf, study_notes
 from ui.export import conversation_markdown
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
-PDF = "notas-llm-agentes.pdf"
+PDF = NOTES
 QUESTION = "O que acontece durante um loop de decodificação?"
 PULLED = {"qwen2.5:1.5b": 986_061_892, "llama3.2:latest": 2_019_393_189}
 
@@ -26,10 +26,8 @@ PULLED = {"qwen2.5:1.5b": 986_061_892, "llama3.2:latest": 2_019_393_189}
 @pytest.fixture(scope="module")
 def indexed_dir(tmp_path_factory: pytest.TempPathFactory, e5: EmbeddingModel) -> Path:
     """A data dir whose `default` collection holds the 5-page notes, embedded once for the whole module."""
-    if not (CORPUS / PDF).is_file():
-        pytest.skip(f"the shared corpus is not at {CORPUS}")
     data_dir = tmp_path_factory.mktemp("indexed") / "data"
-    report = ingest_file(Collection.open(data_dir, "default", e5), CORPUS / PDF)
+    report = ingest_file(Collection.open(data_dir, "default", e5), study_notes(), name=PDF)
     assert report.status == "added", report.describe()
     return data_dir
 
@@ -291,16 +289,38 @@ def test_collections_can_be_created_switched_and_deleted(app_env):
     assert any("Invalid collection name" in e for e in alerts(at.sidebar, "error"))
 
 
-def test_conversation_can_be_downloaded_as_markdown_and_cleared(app_env):
+@pytest.fixture
+def media_stores(monkeypatch: pytest.MonkeyPatch) -> list:
+    """The in-memory media stores of AppTest's runs, one per run: where a download button's payload lies."""
+    import streamlit.testing.v1.app_test as app_test
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    stores: list[MemoryMediaFileStorage] = []
+
+    class Recorded(MemoryMediaFileStorage):
+        def __init__(self, media_endpoint: str) -> None:
+            super().__init__(media_endpoint)
+            stores.append(self)
+
+    monkeypatch.setattr(app_test, "MemoryMediaFileStorage", Recorded)
+    return stores
+
+
+def test_conversation_can_be_downloaded_as_markdown_and_cleared(app_env, media_stores):
     at = start()
     assert at.button(key="clear_chat").disabled
     ask(at, QUESTION)
     download = at.get("download_button")[0]
     assert not download.proto.disabled
 
-    exported = conversation_markdown(at.session_state["messages"], "default", "pt")
+    # What the button serves: the last run's file behind the button's URL.
+    served = media_stores[-1].get_file(download.proto.url.rsplit("/", 1)[-1])
+    assert served.mimetype == "text/markdown"
+    assert served.filename.startswith("conversa-default-") and served.filename.endswith(".md")
+    exported = served.content.decode("utf-8")
     assert f"## Você\n\n{QUESTION}" in exported
     assert f"**\\[1\\] {PDF}, p. " in exported and "> " in exported
+    assert exported == conversation_markdown(at.session_state["messages"], "default", "pt")
 
     clean(at.button(key="clear_chat").click().run())
     assert not at.chat_message
@@ -362,3 +382,40 @@ def test_a_sentence_its_source_does_not_support_is_marked_and_the_export_keeps_t
     assert reply.markdown[0].value == model.replies[0]  # the answer itself is shown as the model wrote it
     exported = conversation_markdown(at.session_state["messages"], "default", "pt")
     assert model.replies[0] in exported and "não está na fonte \\[1\\]" in exported
+
+
+def test_the_app_and_the_command_line_find_the_same_passages_for_the_same_conversation(app_env, capsys):
+    """One core: a follow-up asked in the browser and `python -m rag search --history` search the same way."""
+    import json
+
+    from rag.cli.main import main
+
+    at = start()
+    ask(at, QUESTION)
+    ask(at, "E o que vem depois disso?")
+    *earlier, reply = at.session_state["messages"]
+    history = [{"role": turn.role, "content": turn.content} for turn in earlier[:-1]]
+    (app_env.parent / "history.json").write_text(json.dumps(history), encoding="utf-8")
+
+    assert main(["search", earlier[-1].content, "--history", str(app_env.parent / "history.json"), "--json"]) == 0
+
+    found = json.loads(capsys.readouterr().out)
+    assert found["search_query"] == reply.search_query
+    assert [(r["doc"], r["page"], r["text"]) for r in found["results"]] == [
+        (s.doc, s.page, s.text) for s in reply.sources
+    ]
+
+
+def test_documents_added_by_another_process_appear_on_the_next_rerun(app_env, e5):
+    at = start()
+    assert "outro.pdf" not in all_text(at.sidebar)
+
+    # As `python -m rag ingest` in another process would: its own collection object over the same folder.
+    other = Collection.open(app_env, "default", e5)
+    assert ingest_file(other, make_pdf(["Um documento novo sobre tokenização."]), name="outro.pdf").ok
+
+    clean(at.run())
+    assert "outro.pdf" in all_text(at.sidebar)
+    other.remove("outro.pdf")
+    clean(at.run())
+    assert "outro.pdf" not in all_text(at.sidebar)

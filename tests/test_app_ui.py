@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from llm import LLMSettings
+from config.settings import Settings
+from i18n import counted, text
 from rag.core import Conversa, Transcript
 from rag.index.embeddings import EmbeddingModel
 from rag.index.ingest import FileReport
+from rag.search.excerpt import excerpt
 from rag.search.retrieval import SearchResult, Source
-from rag.settings import RagSettings
 from tests.llm_servers import closed_port_url, isolate_llm_env
 from tests.pdfs import make_pdf
-from ui.answers import chat_model_for, excerpt, passages_markdown, redacted_traceback, settle_turn
+from ui.answers import chat_model_for, passages_markdown, redacted_traceback, settle_turn
 from ui.export import conversation_markdown, escape_markdown
 from ui.state import ModelChoice, Turn, UploadRecord, history_for
-from ui.strings import counted, keys, text
 from ui.uploads import report_line
 
 SOURCE = Source(1, "notas.pdf", 2, "O *token* EOS encerra a sequência; custa $5.", 0.8)
@@ -28,15 +27,6 @@ SOURCE = Source(1, "notas.pdf", 2, "O *token* EOS encerra a sequência; custa $5
 @pytest.fixture(autouse=True)
 def _no_llm_env(monkeypatch, tmp_path):
     isolate_llm_env(monkeypatch, tmp_path)
-
-
-@pytest.mark.parametrize("key", keys())
-def test_every_phrase_exists_in_both_languages_with_the_same_blanks(key):
-    def blanks(language: str) -> set[str]:
-        return set(re.findall(r"{(\w+)}", text(key, language)))
-
-    assert text(key, "pt").strip() and text(key, "en").strip()
-    assert blanks("pt") == blanks("en")
 
 
 def test_an_unknown_language_falls_back_to_english_and_counts_agree():
@@ -68,7 +58,17 @@ def test_a_search_only_turn_lists_the_passages_with_their_citations():
     assert turn.search_only and turn.covered is False and turn.sources == [SOURCE]
     assert turn.content == r"**[1]** O \*token\* EOS encerra a sequência; custa \$5. *(notas.pdf, p. 2)*"
     assert passages_markdown([], "en") == "No passages found."
-    assert excerpt("palavra " * 100, 30).endswith("palavra…")
+    assert excerpt("palavra " * 100, "", 30).endswith("palavra…")
+
+
+def test_a_search_only_passage_shows_the_sentence_that_matched_in_full():
+    """The fact asked for sits past the first 300 characters of the passage: it is shown, not cut off."""
+    passage = "Introdução longa sobre modelos de linguagem e seus usos. " * 8 + (
+        "Um estudo revelou que o ChatGPT pode consumir 1 litro de água a cada 100 palavras geradas. "
+        "Outros estudos tratam de energia."
+    )
+    shown = excerpt(passage, "Quanta água o ChatGPT gasta?")
+    assert shown == "…Um estudo revelou que o ChatGPT pode consumir 1 litro de água a cada 100 palavras geradas.…"
 
 
 def test_the_export_holds_questions_answers_and_their_sources_but_no_key():
@@ -99,7 +99,7 @@ def test_markdown_specials_in_a_passage_are_shown_literally():
 
 
 def test_uploads_in_memory_index_good_files_and_give_reasons_for_bad_ones(tmp_path: Path, e5: EmbeddingModel):
-    core = Conversa(RagSettings(data_dir=tmp_path / "data"), e5)
+    core = Conversa(Settings(data_dir=tmp_path / "data"), e5)
     good = make_pdf(["Tokens especiais marcam o fim da sequência.", "A decodificação escolhe o próximo token."])
     locked = make_pdf(["Conteúdo guardado."], password="s3nha")
     calls: list[tuple[int, int]] = []
@@ -140,13 +140,13 @@ def test_each_outcome_reads_as_one_sentence_with_a_tone():
 
 
 def test_the_fake_provider_gives_a_model_and_an_unusable_one_gives_the_reason():
-    model, notice = chat_model_for(ModelChoice("fake", None, 0.1), LLMSettings(allow_fake=True))
+    model, notice = chat_model_for(ModelChoice("fake", None, 0.1), Settings(allow_fake=True))
     assert model is not None and notice is None
 
-    model, notice = chat_model_for(ModelChoice("groq", None, 0.1), LLMSettings())
+    model, notice = chat_model_for(ModelChoice("groq", None, 0.1), Settings())
     assert model is None and "GROQ_API_KEY" in (notice or "")
 
-    model, notice = chat_model_for(ModelChoice("ollama", None, 0.1), LLMSettings(ollama_base_url=closed_port_url()))
+    model, notice = chat_model_for(ModelChoice("ollama", None, 0.1), Settings(ollama_base_url=closed_port_url()))
     assert model is None and "ollama serve" in (notice or "")
 
 

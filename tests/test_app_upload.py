@@ -8,10 +8,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.llm_servers import closed_port_url
-from tests.pdfs import make_pdf
+from tests.pdfs import NOTES, bad_pdfs, make_pdf, study_notes
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
-PDF = "notas-llm-agentes.pdf"
+PDF = NOTES
 BAD = ["vazio.pdf", "imagem-png-renomeada.pdf", "truncado-metade.pdf", "escaneado-sem-texto.pdf"]
 
 
@@ -33,36 +33,36 @@ def sidebar_lines(at: AppTest, kind: str) -> list[str]:
     return [e.value for e in getattr(at.sidebar, kind)]
 
 
-def test_dropped_pdfs_show_progress_then_pages_and_chunks_or_the_reason(corpus: Path):
+def test_dropped_pdfs_show_progress_then_pages_and_chunks_or_the_reason():
     at = run(AppTest.from_file(str(APP), default_timeout=120))
-    files = [pdf(PDF, (corpus / PDF).read_bytes())] + [pdf(name, (corpus / "bad" / name).read_bytes()) for name in BAD]
+    files = [pdf(PDF, study_notes())] + [pdf(name, bad_pdfs()[name]) for name in BAD]
 
     run(at.file_uploader(key="uploader").set_value(files))
 
     # Each file's progress bar is cleared once its report line is there: no finished bar lingers beside it.
     assert not at.sidebar.get("progress")
-    assert sidebar_lines(at, "success") == [f"{PDF}: indexado (5 páginas, 10 trechos)"]
+    assert sidebar_lines(at, "success") == [f"{PDF}: indexado (5 páginas, 6 trechos)"]
     rejected = sidebar_lines(at, "error")
     assert [line.split(":")[0] for line in rejected] == BAD
     assert all(len(line.split(": recusado: ", 1)[1]) > 10 for line in rejected)
-    assert "5 páginas · 10 trechos" in [m.value.split("  \n")[-1] for m in at.sidebar.markdown]
+    assert "5 páginas · 6 trechos" in [m.value.split("  \n")[-1] for m in at.sidebar.markdown]
 
     # A rerun (any click) neither reads nor embeds the files again, and keeps showing what happened.
     run(at)
     assert not at.sidebar.get("progress")
-    assert sidebar_lines(at, "success") == [f"{PDF}: indexado (5 páginas, 10 trechos)"]
+    assert sidebar_lines(at, "success") == [f"{PDF}: indexado (5 páginas, 6 trechos)"]
 
     # The same file dropped again is recognised by its content.
-    run(at.file_uploader(key="uploader").set_value([pdf(PDF, (corpus / PDF).read_bytes())]))
-    assert sidebar_lines(at, "info")[-1] == f"{PDF}: já estava indexado (5 páginas, 10 trechos)"
+    run(at.file_uploader(key="uploader").set_value([pdf(PDF, study_notes())]))
+    assert sidebar_lines(at, "info")[-1] == f"{PDF}: já estava indexado (5 páginas, 6 trechos)"
 
 
-def test_an_encrypted_pdf_asks_for_its_password_and_then_indexes(corpus: Path):
+def test_an_encrypted_pdf_asks_for_its_password_and_then_indexes():
     locked = make_pdf(["Um documento cofre sobre tokens e decodificação de modelos de linguagem."], password="s3nha")
     at = run(AppTest.from_file(str(APP), default_timeout=60))
-    shared_copy = (corpus / "bad" / "protegido-senha.pdf").read_bytes()
+    aes = bad_pdfs()["protegido-senha.pdf"]
 
-    run(at.file_uploader(key="uploader").set_value([pdf("cofre.pdf", locked), pdf("protegido-senha.pdf", shared_copy)]))
+    run(at.file_uploader(key="uploader").set_value([pdf("cofre.pdf", locked), pdf("protegido-senha.pdf", aes)]))
 
     assert [line.split(":")[0] for line in sidebar_lines(at, "error")] == ["cofre.pdf", "protegido-senha.pdf"]
     field = at.text_input(key="password::cofre.pdf")
@@ -87,12 +87,12 @@ def test_an_encrypted_pdf_asks_for_its_password_and_then_indexes(corpus: Path):
     assert image.captions[0] == "cofre.pdf, página 1: o trecho citado está destacado"
 
 
-def test_on_the_qdrant_store_uploads_index_and_answers_cite_them(corpus: Path, monkeypatch, isolated_data_dir: Path):
+def test_on_the_qdrant_store_uploads_index_and_answers_cite_them(monkeypatch, isolated_data_dir: Path):
     monkeypatch.setenv("CONVERSA_VECTOR_STORE", "qdrant")
     at = run(AppTest.from_file(str(APP), default_timeout=120))
 
-    run(at.file_uploader(key="uploader").set_value([pdf(PDF, (corpus / PDF).read_bytes())]))
-    assert sidebar_lines(at, "success") == [f"{PDF}: indexado (5 páginas, 10 trechos)"]
+    run(at.file_uploader(key="uploader").set_value([pdf(PDF, study_notes())]))
+    assert sidebar_lines(at, "success") == [f"{PDF}: indexado (5 páginas, 6 trechos)"]
     run(at.chat_input(key="question").set_value("O que acontece durante um loop de decodificação?"))
     reply = at.chat_message[-1]
     assert reply.status[0].label == "Busca concluída: 5 trechos"
@@ -108,3 +108,13 @@ def test_an_unreachable_qdrant_server_is_one_sentence_in_the_sidebar(monkeypatch
     at.session_state["language"] = "en"  # the sentence asserted is the English one
     run(at)
     assert any(f"Qdrant is not reachable at {url}" in line for line in sidebar_lines(at, "error"))
+
+
+def test_the_upload_limit_setting_rejects_a_larger_file(monkeypatch):
+    monkeypatch.setenv("CONVERSA_MAX_UPLOAD_MB", "0.001")  # about 1 KB
+    at = run(AppTest.from_file(str(APP), default_timeout=60))
+
+    run(at.file_uploader(key="uploader").set_value([pdf("grande.pdf", make_pdf(["x " * 2_000]))]))
+
+    (line,) = sidebar_lines(at, "error")
+    assert line.startswith("grande.pdf: recusado: ") and "(CONVERSA_MAX_UPLOAD_MB)" in line

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.pdfs import NOTES
+
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -26,7 +28,7 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOT_COPY = Path("/tmp/conversa-browser.png")
 PAGE_SCREENSHOT_COPY = Path("/tmp/conversa-browser-page.png")
-PDF_NAME = "notas-llm-agentes.pdf"
+PDF_NAME = NOTES
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -93,7 +95,7 @@ def app_url(tmp_path: Path, isolated_data_dir: Path) -> Iterator[str]:
             server.wait()
 
 
-def test_upload_ask_and_open_a_citation_in_chromium(app_url: str, tmp_path: Path, corpus: Path) -> None:
+def test_upload_ask_and_open_a_citation_in_chromium(app_url: str, tmp_path: Path, notes_pdf: Path) -> None:
     if not CHROMIUM.exists():
         _skip(f"{CHROMIUM} is missing: apt-get install -y chromium")
     try:
@@ -108,8 +110,8 @@ def test_upload_ask_and_open_a_citation_in_chromium(app_url: str, tmp_path: Path
             page.goto(app_url)
             expect(page.get_by_text("Conversa", exact=True).first).to_be_visible(timeout=60_000)
 
-            page.locator("input[type=file]").set_input_files(str(corpus / PDF_NAME))
-            indexed = page.get_by_text(f"{PDF_NAME}: indexado (5 páginas, 10 trechos)")
+            page.locator("input[type=file]").set_input_files(str(notes_pdf))
+            indexed = page.get_by_text(f"{PDF_NAME}: indexado (5 páginas, 6 trechos)")
             expect(indexed.first).to_be_visible(timeout=180_000)
 
             page.get_by_placeholder("Pergunte sobre os documentos…").fill("O que é um token EOS?")

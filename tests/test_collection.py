@@ -141,3 +141,19 @@ def test_a_bad_file_does_not_stop_the_batch(isolated_data_dir, e5, tmp_path):
     reports = ingest_paths(_open(isolated_data_dir, e5), [tmp_path / "in"])
     assert [(r.name, r.status) for r in reports] == [("a.pdf", "added"), ("b.pdf", "rejected"), ("c.pdf", "added")]
     assert reports[1].reason == "is an empty file (0 bytes)."
+
+
+def test_a_view_with_another_bm25_index_searches_without_changing_the_collection(tmp_path, e5):
+    from rag.index.bm25 import LexicalIndex
+
+    collection = Collection.open(tmp_path, "kb", e5)
+    ingest_file(
+        collection,
+        make_pdf(["Tokens especiais marcam o fim.", "A decodificação escolhe o próximo token."]),
+        name="a.pdf",
+    )
+    other = LexicalIndex.build(["nada", "nada"])
+    view = collection.with_lexical(other)
+    assert view.snapshot().lexical is other and collection.snapshot().lexical is not other
+    assert view.rank([("decodificação", 1.0)], 2).queries[0].lexical == []
+    assert collection.rank([("decodificação", 1.0)], 2).queries[0].lexical

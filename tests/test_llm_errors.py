@@ -7,7 +7,8 @@ import sys
 import httpx
 import pytest
 
-from llm import LLMError, LLMSettings, build_chat_model, check_provider, explain_error
+from config.settings import Settings
+from llm import LLMError, build_chat_model, check_provider, explain_error
 from tests.llm_servers import isolate_llm_env
 
 PLANTED = "sk-test-PLANTED-1234"
@@ -19,13 +20,13 @@ def _isolated(monkeypatch, tmp_path):
 
 
 def test_unknown_error_names_its_class_and_nothing_else():
-    sentence = explain_error(ValueError(f"deep internal detail with {PLANTED}"), "groq", settings=LLMSettings())
+    sentence = explain_error(ValueError(f"deep internal detail with {PLANTED}"), "groq", settings=Settings())
 
     assert sentence == "Groq failed with ValueError: see the terminal log for details and try again."
 
 
 def test_an_llm_error_is_passed_through_as_it_is():
-    assert explain_error(LLMError("Do this."), "ollama", settings=LLMSettings()) == "Do this."
+    assert explain_error(LLMError("Do this."), "ollama", settings=Settings()) == "Do this."
 
 
 @pytest.mark.parametrize(
@@ -39,7 +40,7 @@ def test_an_llm_error_is_passed_through_as_it_is():
 )
 def test_a_missing_provider_package_gives_the_pip_command(monkeypatch, provider, missing, hint):
     monkeypatch.setitem(sys.modules, missing, None)  # makes `import missing` fail, as if not installed
-    settings = LLMSettings(groq_api_key="gsk_x", openai_api_key="sk-x", hf_allow_cpu=True)
+    settings = Settings(groq_api_key="gsk_x", openai_api_key="sk-x", hf_allow_cpu=True)
 
     with pytest.raises(LLMError, match=hint):
         build_chat_model(provider, settings=settings)
@@ -49,7 +50,7 @@ def test_a_missing_provider_package_gives_the_pip_command(monkeypatch, provider,
 def test_an_import_error_raised_later_is_explained_with_the_pip_command():
     error = ImportError("No module named 'bitsandbytes'", name="bitsandbytes")
 
-    assert "pip install accelerate bitsandbytes" in explain_error(error, "hf", settings=LLMSettings())
+    assert "pip install accelerate bitsandbytes" in explain_error(error, "hf", settings=Settings())
 
 
 @pytest.mark.parametrize(
@@ -62,7 +63,7 @@ def test_an_import_error_raised_later_is_explained_with_the_pip_command():
     ],
 )
 def test_transport_failures_from_ollama_are_explained(error, expected):
-    assert expected in explain_error(error, "ollama", "qwen2.5:1.5b", LLMSettings())
+    assert expected in explain_error(error, "ollama", "qwen2.5:1.5b", settings=Settings())
 
 
 @pytest.mark.parametrize(
@@ -74,7 +75,7 @@ def test_transport_failures_from_ollama_are_explained(error, expected):
     ],
 )
 def test_cuda_failures_are_explained(message, expected):
-    assert explain_error(RuntimeError(message), "hf", "Qwen/x", LLMSettings()).startswith(expected)
+    assert explain_error(RuntimeError(message), "hf", "Qwen/x", settings=Settings()).startswith(expected)
 
 
 def test_a_context_window_overflow_from_a_local_server_is_explained():
@@ -82,7 +83,7 @@ def test_a_context_window_overflow_from_a_local_server_is_explained():
     response = httpx.Response(400, request=request, text="the request exceeds the available context size")
     error = httpx.HTTPStatusError("400", request=request, response=response)
 
-    sentence = explain_error(error, "openai", "smollm2", LLMSettings(openai_base_url="http://127.0.0.1:8080/v1"))
+    sentence = explain_error(error, "openai", "smollm2", settings=Settings(openai_base_url="http://127.0.0.1:8080/v1"))
 
     assert sentence.startswith("The question and its sources are too long for smollm2's context window")
 
@@ -92,7 +93,7 @@ def test_ollama_server_errors_are_passed_on_in_its_own_words():
 
     error = ResponseError('{"error":"model requires more system memory (5.5 GiB) than is available (3.1 GiB)"}', 500)
 
-    assert explain_error(error, "ollama", settings=LLMSettings()) == (
+    assert explain_error(error, "ollama", settings=Settings()) == (
         "Ollama reported an error: model requires more system memory (5.5 GiB) than is available (3.1 GiB)."
     )
 
@@ -100,7 +101,7 @@ def test_ollama_server_errors_are_passed_on_in_its_own_words():
 def test_a_stalled_hugging_face_generation_is_explained():
     import queue
 
-    assert explain_error(queue.Empty(), "hf", settings=LLMSettings()).startswith(
+    assert explain_error(queue.Empty(), "hf", settings=Settings()).startswith(
         "The Hugging Face model stopped producing text"
     )
 
@@ -108,7 +109,7 @@ def test_a_stalled_hugging_face_generation_is_explained():
 def test_key_like_text_from_a_server_message_is_hidden():
     from ollama import ResponseError
 
-    sentence = explain_error(ResponseError(f"bad header {PLANTED}", 500), "ollama", settings=LLMSettings())
+    sentence = explain_error(ResponseError(f"bad header {PLANTED}", 500), "ollama", settings=Settings())
 
     assert PLANTED not in sentence
 
@@ -118,5 +119,21 @@ def test_every_sentence_is_one_line_ending_in_a_full_stop():
 
     for provider in ("ollama", "groq", "openai", "hf", "fake"):
         for error in errors:
-            sentence = explain_error(error, provider, settings=LLMSettings())
+            sentence = explain_error(error, provider, settings=Settings())
             assert "\n" not in sentence and sentence.endswith(".") and sentence[0].isupper()
+
+
+def test_an_unexpected_failure_while_building_becomes_one_sentence(monkeypatch):
+    from llm import factory
+
+    def broken(request, settings):
+        raise RuntimeError(f"internal detail {PLANTED}")
+
+    monkeypatch.setitem(factory._BUILDERS, "fake", broken)
+
+    with pytest.raises(LLMError) as raised:
+        build_chat_model("fake", settings=Settings())
+
+    assert str(raised.value) == (
+        "The fake model failed with RuntimeError: see the terminal log for details and try again."
+    )

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
+from config.settings import Settings
 from llm import (
     NOT_COVERED_ANSWER,
     GroundedFakeChatModel,
-    LLMSettings,
     build_chat_model,
     check_provider,
     list_models,
@@ -36,7 +36,7 @@ def _isolated(monkeypatch, tmp_path):
 
 
 def test_streams_word_by_word_citing_the_first_sentence_of_each_source():
-    model = build_chat_model("fake", settings=LLMSettings())
+    model = build_chat_model("fake", settings=Settings())
 
     chunks = [chunk.content for chunk in model.stream(ANSWER_PROMPT)]
 
@@ -49,11 +49,11 @@ def test_streams_word_by_word_citing_the_first_sentence_of_each_source():
 def test_one_source_is_cited_alone():
     prompt = "<sources>\n[1] (microcurso-llm.pdf, p. 3)\nLLMs predict the next token. More.\n</sources>"
 
-    assert build_chat_model("fake").invoke(prompt).content == "LLMs predict the next token. [1]"
+    assert build_chat_model("fake", settings=Settings()).invoke(prompt).content == "LLMs predict the next token. [1]"
 
 
 def test_same_prompt_gives_the_same_answer_every_time():
-    model = build_chat_model("fake")
+    model = build_chat_model("fake", settings=Settings())
 
     answers = {model.invoke(ANSWER_PROMPT).content for _ in range(3)}
     answers.add("".join(c.content for c in model.stream(ANSWER_PROMPT)))
@@ -69,19 +69,19 @@ def test_same_prompt_gives_the_same_answer_every_time():
     ],
 )
 def test_without_sources_it_says_the_documents_do_not_cover_it(prompt):
-    assert build_chat_model("fake").invoke(prompt).content == NOT_COVERED_ANSWER
+    assert build_chat_model("fake", settings=Settings()).invoke(prompt).content == NOT_COVERED_ANSWER
 
 
 def test_sources_in_the_system_message_are_found():
     messages = [SystemMessage(ANSWER_PROMPT.rsplit("Question:", 1)[0]), HumanMessage("What is attention?")]
 
-    assert build_chat_model("fake").invoke(messages).content.endswith("[2]")
+    assert build_chat_model("fake", settings=Settings()).invoke(messages).content.endswith("[2]")
 
 
 def test_a_mention_of_the_sources_tag_in_the_instructions_is_not_a_source():
     prompt = "Cite only what is inside <sources></sources>.\n\n" + ANSWER_PROMPT
 
-    assert build_chat_model("fake").invoke(prompt).content.startswith("Attention lets every token")
+    assert build_chat_model("fake", settings=Settings()).invoke(prompt).content.startswith("Attention lets every token")
 
 
 def test_rewrite_prompt_in_one_message_returns_the_follow_up_question():
@@ -91,7 +91,7 @@ def test_rewrite_prompt_in_one_message_returns_the_follow_up_question():
         "Follow-up question: and who introduced it?"
     )
 
-    assert build_chat_model("fake").invoke(prompt).content == "and who introduced it?"
+    assert build_chat_model("fake", settings=Settings()).invoke(prompt).content == "and who introduced it?"
 
 
 def test_rewrite_prompt_in_portuguese_with_the_question_as_the_last_message():
@@ -102,7 +102,7 @@ def test_rewrite_prompt_in_portuguese_with_the_question_as_the_last_message():
         HumanMessage("E quem a inventou?"),
     ]
 
-    assert build_chat_model("fake").invoke(messages).content == "E quem a inventou?"
+    assert build_chat_model("fake", settings=Settings()).invoke(messages).content == "E quem a inventou?"
 
 
 def test_every_call_is_recorded_for_assertions():
@@ -115,8 +115,8 @@ def test_every_call_is_recorded_for_assertions():
 
 
 def test_fake_is_offered_only_with_allow_fake_but_always_builds():
-    assert "fake" not in offered_providers(LLMSettings())
-    assert offered_providers(LLMSettings(allow_fake=True))[-1] == "fake"
-    assert build_chat_model("fake", settings=LLMSettings(allow_fake=False)).invoke("hi").content == NOT_COVERED_ANSWER
-    assert check_provider("fake", LLMSettings()).ok
-    assert [m.name for m in list_models("fake", LLMSettings())] == ["fake"]
+    assert "fake" not in offered_providers(Settings())
+    assert offered_providers(Settings(allow_fake=True))[-1] == "fake"
+    assert build_chat_model("fake", settings=Settings(allow_fake=False)).invoke("hi").content == NOT_COVERED_ANSWER
+    assert check_provider("fake", Settings()).ok
+    assert [m.name for m in list_models("fake", Settings())] == ["fake"]

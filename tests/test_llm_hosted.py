@@ -4,16 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from llm import (
-    DEFAULT_MODELS,
-    LLMError,
-    LLMSettings,
-    ModelInfo,
-    build_chat_model,
-    check_provider,
-    explain_error,
-    list_models,
-)
+from config.settings import Settings
+from llm import DEFAULT_MODELS, LLMError, ModelInfo, build_chat_model, check_provider, explain_error, list_models
 from tests.llm_openai_server import OpenAIServer
 from tests.llm_servers import closed_port_url, isolate_llm_env
 
@@ -26,14 +18,14 @@ def _isolated(monkeypatch, tmp_path):
     isolate_llm_env(monkeypatch, tmp_path)
 
 
-def pointed_at(server: OpenAIServer, provider: str, **fields) -> LLMSettings:
+def pointed_at(server: OpenAIServer, provider: str, **fields) -> Settings:
     """Settings sending provider's requests to server, with the planted key unless told otherwise."""
     if provider == "openai":
-        return LLMSettings(openai_base_url=f"{server.url}/v1", **{"openai_api_key": PLANTED, **fields})
-    return LLMSettings(groq_base_url=server.url, **{"groq_api_key": PLANTED, **fields})
+        return Settings(openai_base_url=f"{server.url}/v1", **{"openai_api_key": PLANTED, **fields})
+    return Settings(groq_base_url=server.url, **{"groq_api_key": PLANTED, **fields})
 
 
-def failure(provider: str, settings: LLMSettings) -> BaseException:
+def failure(provider: str, settings: Settings) -> BaseException:
     model = build_chat_model(provider, settings=settings)
     with pytest.raises(Exception) as raised:
         list(model.stream("What is attention?"))
@@ -65,7 +57,7 @@ def test_invoke_returns_the_whole_answer(provider):
 
 def test_local_openai_compatible_server_needs_no_key():
     with OpenAIServer() as server:
-        settings = LLMSettings(openai_base_url=f"{server.url}/v1")
+        settings = Settings(openai_base_url=f"{server.url}/v1")
         build_chat_model("openai", "local-model", settings=settings).invoke("hi")
 
     # The openai client will not start without a key; local servers ignore it.
@@ -89,11 +81,11 @@ def test_key_typed_in_the_sidebar_wins_over_the_configured_one(provider):
 )
 def test_missing_key_says_which_variable_and_where(provider, sentence):
     with pytest.raises(LLMError) as raised:
-        build_chat_model(provider, settings=LLMSettings())
+        build_chat_model(provider, settings=Settings())
 
     assert str(raised.value) == sentence
-    assert check_provider(provider, LLMSettings()) == (False, sentence)
-    assert check_provider(provider, LLMSettings(), api_key="sk-typed").ok
+    assert check_provider(provider, Settings()) == (False, sentence)
+    assert check_provider(provider, Settings(), api_key="sk-typed").ok
 
 
 @pytest.mark.parametrize("provider", HOSTED)
@@ -121,10 +113,10 @@ def test_rate_limit_is_explained_after_at_most_one_retry(provider):
 
 def test_prompt_too_long_for_a_local_servers_window_says_so():
     with OpenAIServer(status=400) as server:
-        settings = LLMSettings(openai_base_url=f"{server.url}/v1")
+        settings = Settings(openai_base_url=f"{server.url}/v1")
         error = failure("openai", settings)
 
-    assert explain_error(error, "openai", "smollm2", settings) == (
+    assert explain_error(error, "openai", "smollm2", settings=settings) == (
         "The question and its sources are too long for smollm2's context window: "
         "ask about fewer documents or pick a model with a larger window."
     )
@@ -145,9 +137,9 @@ def test_slow_server_times_out_with_a_timeout_sentence(provider):
 def test_unreachable_server_is_explained(provider):
     url = closed_port_url()
     settings = (
-        LLMSettings(openai_base_url=f"{url}/v1")
+        Settings(openai_base_url=f"{url}/v1")
         if provider == "openai"
-        else LLMSettings(groq_base_url=url, groq_api_key=PLANTED)
+        else Settings(groq_base_url=url, groq_api_key=PLANTED)
     )
 
     sentence = explain_error(failure(provider, settings), provider, settings=settings)
@@ -170,16 +162,18 @@ def test_planted_key_appears_in_no_repr_and_no_error(provider):
 
 def test_openai_compatible_server_lists_its_own_models():
     with OpenAIServer() as server:
-        settings = LLMSettings(openai_base_url=f"{server.url}/v1")
+        settings = Settings(openai_base_url=f"{server.url}/v1")
         assert list_models("openai", settings) == [ModelInfo("local-model")]
-        assert check_provider("openai", settings) == (
-            True,
-            f"The OpenAI-compatible server at {server.url}/v1 is reachable (1 models served).",
-        )
+        status = check_provider("openai", settings)
+    assert status.ok
+    assert str(status.message) == f"The OpenAI-compatible server at {server.url}/v1 is reachable (1 model served)."
+    assert status.message.in_language("pt") == (
+        f"O servidor compatível com OpenAI em {server.url}/v1 está acessível (1 modelo disponível)."
+    )
 
 
 def test_unreachable_openai_compatible_server_falls_back_to_the_curated_list_and_fails_the_check():
-    settings = LLMSettings(openai_base_url=f"{closed_port_url()}/v1")
+    settings = Settings(openai_base_url=f"{closed_port_url()}/v1")
 
     assert ModelInfo("gpt-4o-mini") in list_models("openai", settings)
     status = check_provider("openai", settings)
@@ -189,11 +183,11 @@ def test_unreachable_openai_compatible_server_falls_back_to_the_curated_list_and
 
 @pytest.mark.parametrize("provider", HOSTED)
 def test_hosted_providers_offer_a_curated_list_with_the_default_first(provider):
-    assert list_models(provider, LLMSettings())[0] == ModelInfo(DEFAULT_MODELS[provider])
+    assert list_models(provider, Settings())[0] == ModelInfo(DEFAULT_MODELS[provider])
 
 
 def test_configured_model_leads_the_list_only_for_its_own_provider():
-    settings = LLMSettings(provider="groq", model="my-groq-model")
+    settings = Settings(provider="groq", model="my-groq-model")
 
     assert list_models("groq", settings)[0] == ModelInfo("my-groq-model")
     assert ModelInfo("my-groq-model") not in list_models("openai", settings)

@@ -7,16 +7,8 @@ import time
 
 import pytest
 
-from llm import (
-    LLMError,
-    LLMSettings,
-    ModelInfo,
-    build_chat_model,
-    check_provider,
-    explain_error,
-    list_models,
-    load_llm_settings,
-)
+from config.settings import Settings, load_settings
+from llm import LLMError, ModelInfo, build_chat_model, check_provider, explain_error, list_models
 from tests.llm_servers import OllamaServer, closed_port_url, isolate_llm_env
 
 PULLED = {"qwen2.5:1.5b": 986_061_892, "llama3.2:latest": 2_019_393_189}
@@ -33,8 +25,8 @@ def ollama():
         yield server
 
 
-def at(url: str, **fields) -> LLMSettings:
-    return LLMSettings(ollama_base_url=url, **fields)
+def at(url: str, **fields) -> Settings:
+    return Settings(ollama_base_url=url, **fields)
 
 
 def test_list_models_shows_what_is_pulled_with_sizes(ollama):
@@ -75,7 +67,7 @@ def test_every_chat_sends_num_ctx_keep_alive_and_temperature(ollama):
 
 
 def test_num_ctx_comes_from_conversa_ollama_num_ctx(ollama):
-    settings = load_llm_settings({"OLLAMA_BASE_URL": ollama.url, "CONVERSA_OLLAMA_NUM_CTX": "16384"})
+    settings = load_settings({"OLLAMA_BASE_URL": ollama.url, "CONVERSA_OLLAMA_NUM_CTX": "16384"})
 
     build_chat_model("ollama", "qwen2.5:1.5b", settings=settings).invoke("hi")
 
@@ -83,7 +75,7 @@ def test_num_ctx_comes_from_conversa_ollama_num_ctx(ollama):
 
 
 def test_configured_model_is_used_when_none_is_given(ollama):
-    settings = load_llm_settings({"OLLAMA_BASE_URL": ollama.url, "CONVERSA_LLM_MODEL": "llama3.2"})
+    settings = load_settings({"OLLAMA_BASE_URL": ollama.url, "CONVERSA_LLM_MODEL": "llama3.2"})
 
     build_chat_model("ollama", settings=settings).invoke("hi")
 
@@ -111,7 +103,7 @@ def test_server_stopped_after_the_model_was_built_is_explained(ollama):
     with pytest.raises(Exception) as raised:
         list(model.stream("hi"))
 
-    assert explain_error(raised.value, "ollama", "qwen2.5:1.5b", settings) == (
+    assert explain_error(raised.value, "ollama", "qwen2.5:1.5b", settings=settings) == (
         f"Ollama is not running at {ollama.url}: start it with `ollama serve`."
     )
 
@@ -141,7 +133,7 @@ def test_model_removed_after_build_is_explained_from_the_404(ollama):
         list(model.stream("hi"))
 
     assert getattr(raised.value, "status_code", None) == 404
-    assert explain_error(raised.value, "ollama", "qwen2.5:1.5b", settings) == (
+    assert explain_error(raised.value, "ollama", "qwen2.5:1.5b", settings=settings) == (
         "Model qwen2.5:1.5b is not pulled in Ollama: run `ollama pull qwen2.5:1.5b` (pulled: llama3.2:latest)."
     )
 
@@ -157,7 +149,7 @@ def test_server_dying_mid_stream_keeps_the_text_so_far_and_says_interrupted():
                 received.append(chunk.content)
 
     assert "".join(received) == "Attention lets "
-    sentence = explain_error(raised.value, "ollama", "qwen2.5:1.5b", settings)
+    sentence = explain_error(raised.value, "ollama", "qwen2.5:1.5b", settings=settings)
     assert "interrupted" in sentence
     assert server.url in sentence
 

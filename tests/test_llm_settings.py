@@ -1,22 +1,11 @@
-"""Settings from the environment and .env, model resolution, and the unknown-provider fallback."""
+"""The chat-model settings: every llm variable fills its field, model resolution, and the unknown-provider fallback."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from llm import (
-    DEFAULT_MODELS,
-    LLMError,
-    LLMSettings,
-    build_chat_model,
-    check_provider,
-    list_models,
-    load_llm_settings,
-    provider_names,
-    resolve_model,
-)
+from config.settings import Settings, SettingsError, load_settings
+from llm import DEFAULT_MODELS, LLMError, build_chat_model, check_provider, list_models, provider_names, resolve_model
 from tests.llm_servers import isolate_llm_env
 
 UNKNOWN = "Unknown LLM provider 'gpt': choose one of ollama, groq, openai, hf, fake."
@@ -28,9 +17,9 @@ def _isolated(monkeypatch, tmp_path):
 
 
 def test_no_variables_gives_the_documented_defaults():
-    settings = load_llm_settings({})
+    settings = load_settings({})
 
-    assert settings == LLMSettings()
+    assert settings == Settings()
     assert settings.provider == "ollama"
     assert settings.ollama_base_url == "http://127.0.0.1:11434"
     assert settings.num_ctx == 8192
@@ -39,7 +28,7 @@ def test_no_variables_gives_the_documented_defaults():
 
 
 def test_every_variable_fills_its_field():
-    settings = load_llm_settings(
+    settings = load_settings(
         {
             "CONVERSA_LLM_PROVIDER": " Groq ",
             "CONVERSA_LLM_MODEL": "llama-3.3-70b-versatile",
@@ -57,7 +46,7 @@ def test_every_variable_fills_its_field():
         }
     )
 
-    assert settings == LLMSettings(
+    assert settings == Settings(
         provider="groq",
         model="llama-3.3-70b-versatile",
         ollama_base_url="http://gpu-box:11434",
@@ -74,47 +63,26 @@ def test_every_variable_fills_its_field():
     )
 
 
-def test_env_file_in_the_working_directory_is_read_and_the_real_environment_wins(tmp_path, monkeypatch):
-    (tmp_path / ".env").write_text("GROQ_API_KEY=gsk_from_file\nCONVERSA_LLM_MODEL=from-file\n")
-    monkeypatch.setenv("CONVERSA_LLM_MODEL", "from-environment")
-
-    settings = load_llm_settings()
-
-    assert settings.groq_api_key == "gsk_from_file"
-    assert settings.model == "from-environment"
-    assert "GROQ_API_KEY" not in os.environ  # reading .env leaves the process environment alone
-
-
-def test_empty_values_count_as_unset():
-    assert load_llm_settings({"GROQ_API_KEY": "", "CONVERSA_OLLAMA_NUM_CTX": " "}) == LLMSettings()
-
-
-def test_keys_are_kept_out_of_the_settings_repr():
-    settings = LLMSettings(groq_api_key="gsk_PLANTED_1234", openai_api_key="sk-test-PLANTED-1234")
-
-    assert "PLANTED" not in repr(settings)
-
-
-def test_a_number_that_is_not_one_names_its_variable():
-    with pytest.raises(LLMError, match=r"^CONVERSA_OLLAMA_NUM_CTX must be a number, got 'lots'"):
-        load_llm_settings({"CONVERSA_OLLAMA_NUM_CTX": "lots"})
-
-
 def test_unknown_provider_lists_the_valid_names_everywhere():
     assert provider_names() == ("ollama", "groq", "openai", "hf", "fake")
     for call in (
-        lambda: build_chat_model("gpt"),
-        lambda: list_models("gpt", LLMSettings()),
-        lambda: load_llm_settings({"CONVERSA_LLM_PROVIDER": "gpt"}),
+        lambda: build_chat_model("gpt", settings=Settings()),
+        lambda: list_models("gpt", Settings()),
     ):
         with pytest.raises(LLMError) as raised:
             call()
         assert str(raised.value) == UNKNOWN
-    assert check_provider("gpt", LLMSettings()) == (False, UNKNOWN)
+    assert check_provider("gpt", Settings()) == (False, UNKNOWN)
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"CONVERSA_LLM_PROVIDER": "gpt"})
+    assert str(raised.value) == (
+        "CONVERSA_LLM_PROVIDER must be one of `ollama`, `groq`, `openai`, `hf`, `fake`, got 'gpt': "
+        "fix it in .env or the environment."
+    )
 
 
 def test_configured_model_applies_only_to_the_configured_provider():
-    settings = LLMSettings(provider="ollama", model="llama3.2:3b", hf_model="/models/tiny")
+    settings = Settings(provider="ollama", model="llama3.2:3b", hf_model="/models/tiny")
 
     assert resolve_model("ollama", None, settings) == "llama3.2:3b"
     assert resolve_model("ollama", "qwen2.5:7b", settings) == "qwen2.5:7b"
@@ -123,7 +91,7 @@ def test_configured_model_applies_only_to_the_configured_provider():
 
 
 def test_temperature_and_max_tokens_come_from_settings_unless_given():
-    settings = LLMSettings(openai_base_url="http://127.0.0.1:9/v1", temperature=0.4, max_tokens=200)
+    settings = Settings(openai_base_url="http://127.0.0.1:9/v1", temperature=0.4, max_tokens=200)
 
     configured = build_chat_model("openai", settings=settings)
     explicit = build_chat_model("openai", settings=settings, temperature=0.0, max_tokens=50)

@@ -11,25 +11,23 @@ from rag.documents.page_image import PageImageError, passage_char_ranges, render
 from rag.documents.pdf import load_pdf
 from tests.pdfs import make_pdf
 
-PDF = "notas-llm-agentes.pdf"
-
 
 def is_highlight(pixel: tuple[int, int, int]) -> bool:
     red, green, blue = pixel
     return red > 200 and green > 170 and blue < 200 and red - blue > 60
 
 
-def test_a_chunk_of_a_corpus_page_is_found_and_painted(corpus: Path):
-    page = load_pdf(corpus / PDF).pages[1]  # cleaned text, as retrieval returns it
+def test_a_chunk_of_a_page_is_found_and_painted(notes_pdf: Path):
+    page = load_pdf(notes_pdf).pages[1]  # cleaned text, as retrieval returns it
     passage = page.text[200:700]
 
-    shown = render_page(corpus / PDF, page.number, passage, width=800)
+    shown = render_page(notes_pdf, page.number, passage, width=800)
 
     assert shown.found and shown.page == 2
     assert shown.image.width == 800
     for left, top, right, bottom in shown.boxes:
         assert 0 <= left < right <= 800 and 0 <= top < bottom <= shown.image.height
-    plain = render_page(corpus / PDF, page.number, width=800).image
+    plain = render_page(notes_pdf, page.number, width=800).image
     left, top, right, bottom = shown.boxes[0]
     middle = ((left + right) // 2, (top + bottom) // 2)
     inside = [(x, y) for x in range(left + 1, right - 1, 3) for y in range(top + 1, bottom - 1, 3)]
@@ -38,11 +36,11 @@ def test_a_chunk_of_a_corpus_page_is_found_and_painted(corpus: Path):
     assert shown.image.getpixel(middle) != plain.getpixel(middle)
 
 
-def test_a_passage_not_on_the_page_leaves_the_page_plain(corpus: Path):
-    shown = render_page(corpus / PDF, 1, "Receita de bolo de cenoura com cobertura de chocolate amargo.")
+def test_a_passage_not_on_the_page_leaves_the_page_plain(notes_pdf: Path):
+    shown = render_page(notes_pdf, 1, "Receita de bolo de cenoura com cobertura de chocolate amargo.")
 
     assert not shown.found
-    assert shown.image.size == render_page(corpus / PDF, 1).image.size
+    assert shown.image.size == render_page(notes_pdf, 1).image.size
 
 
 def test_line_breaks_hyphens_case_and_accents_do_not_stop_a_match():
@@ -74,13 +72,20 @@ def test_an_encrypted_pdf_needs_its_password():
 
 
 def test_a_page_that_does_not_exist_is_refused_in_one_sentence():
-    with pytest.raises(PageImageError, match="has 1 pages; page 4 does not exist"):
+    with pytest.raises(PageImageError) as one:
         render_page(make_pdf(["Uma página."]), 4)
+    with pytest.raises(PageImageError) as two:
+        render_page(make_pdf(["Uma página.", "Outra página."]), 4)
+
+    assert str(one.value) == "The PDF has 1 page; page 4 does not exist."
+    assert one.value.args[0].in_language("pt") == "O PDF tem 1 página; a página 4 não existe."
+    assert str(two.value) == "The PDF has 2 pages; page 4 does not exist."
+    assert two.value.args[0].in_language("pt") == "O PDF tem 2 páginas; a página 4 não existe."
 
 
-def test_pages_render_from_several_threads_at_once(corpus: Path):
+def test_pages_render_from_several_threads_at_once(notes_pdf: Path):
     # Streamlit serves each browser session on its own thread; PDFium must see one caller at a time.
     with ThreadPoolExecutor(max_workers=4) as pool:
-        shown = list(pool.map(lambda n: render_page(corpus / PDF, n % 5 + 1, "token", width=300), range(8)))
+        shown = list(pool.map(lambda n: render_page(notes_pdf, n % 5 + 1, "token", width=300), range(8)))
 
     assert all(s.image.width == 300 for s in shown)

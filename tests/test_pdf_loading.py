@@ -6,7 +6,7 @@ import pytest
 
 from rag.documents.cleaning import clean_pages, normalize_for_match
 from rag.documents.pdf import DocumentError, load_pdf
-from tests.pdfs import make_pdf
+from tests.pdfs import BAD_PASSWORD, NOTES, NOTES_PAGES, make_pdf
 
 BAD_FILES = {
     "escaneado-sem-texto.pdf": ("no_text_layer", "OCR"),
@@ -19,26 +19,26 @@ BAD_FILES = {
 
 
 @pytest.mark.parametrize(("name", "expected"), sorted(BAD_FILES.items()))
-def test_each_bad_file_is_rejected_with_its_own_reason(corpus, name, expected):
+def test_each_bad_file_is_rejected_with_its_own_reason(bad_pdfs_dir, name, expected):
     code, words = expected
     with pytest.raises(DocumentError) as caught:
-        load_pdf(corpus / "bad" / name)
+        load_pdf(bad_pdfs_dir / name)
     assert caught.value.code == code
     assert words in caught.value.reason
     assert caught.value.name == name
 
 
-def test_encrypted_pdf_opens_with_its_password_and_a_wrong_one_says_so(corpus):
-    document = load_pdf(corpus / "bad" / "protegido-senha.pdf", password="senha123")
-    assert document.page_count == 9 and document.pages
+def test_encrypted_pdf_opens_with_its_password_and_a_wrong_one_says_so(bad_pdfs_dir):
+    document = load_pdf(bad_pdfs_dir / "protegido-senha.pdf", password=BAD_PASSWORD)
+    assert document.page_count == 5 and [p.text for p in document.pages] == NOTES_PAGES
     with pytest.raises(DocumentError) as caught:
-        load_pdf(corpus / "bad" / "protegido-senha.pdf", password="errada")
+        load_pdf(bad_pdfs_dir / "protegido-senha.pdf", password="errada")
     assert caught.value.code == "wrong_password"
 
 
-def test_pages_are_numbered_from_one_and_keep_the_file_name(corpus):
-    document = load_pdf(corpus / "notas-llm-agentes.pdf")
-    assert document.name == "notas-llm-agentes.pdf"
+def test_pages_are_numbered_from_one_and_keep_the_file_name(notes_pdf):
+    document = load_pdf(notes_pdf)
+    assert document.name == NOTES
     assert [p.number for p in document.pages] == [1, 2, 3, 4, 5]
     assert len(document.sha256) == 64
 
@@ -56,9 +56,9 @@ def test_running_footer_is_dropped_from_every_page():
     assert [p.text for p in document.pages] == pages
 
 
-def test_corpus_footer_does_not_reach_the_text(corpus):
-    document = load_pdf(corpus / "notas-foundation-models.pdf")
-    assert all("página" not in p.text.lower() or "de 6" not in p.text for p in document.pages)
+def test_the_notes_footer_does_not_reach_the_text(notes_pdf):
+    document = load_pdf(notes_pdf)
+    assert [p.text for p in document.pages] == NOTES_PAGES  # no "notas-de-estudo.pdf - página N de 5"
 
 
 def test_line_end_hyphens_are_rejoined_and_whitespace_collapsed():

@@ -7,12 +7,12 @@ import http.server
 import subprocess
 import sys
 import threading
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from config.settings import Settings, load_settings
 from rag.cli.main import main
 from rag.documents.pdf import load_pdf
 from rag.index import store
@@ -20,9 +20,8 @@ from rag.index.embeddings import EmbeddingModel
 from rag.index.faiss.collection import Collection
 from rag.index.ingest import ingest_paths
 from rag.index.qdrant.collection import QdrantCollection
-from rag.index.types import CollectionError
+from rag.index.types import AddResult, CollectionError
 from rag.search.retrieval import RetrievalOptions, search
-from rag.settings import RagSettings, load_settings
 from tests.llm_servers import closed_port_url
 from tests.pdfs import make_pdf
 
@@ -38,9 +37,9 @@ QUESTIONS = ["O que é RAG?", "Como baixar um modelo no Ollama?", "What tools do
 PLANTED_KEY = "qdrant-key-planted-0a1b2c3d"
 
 
-def _settings(data_dir: Path, **changes: object) -> RagSettings:
-    base = RagSettings(data_dir=data_dir, vector_store="qdrant", chunk_tokens=64, chunk_overlap=8)
-    return replace(base, **changes)
+def _settings(data_dir: Path, **changes: object) -> Settings:
+    base = Settings(data_dir=data_dir, vector_store="qdrant", chunk_tokens=64, chunk_overlap=8)
+    return base.model_copy(update=changes)
 
 
 def test_qdrant_ranks_like_the_faiss_collection(isolated_data_dir, e5):
@@ -115,7 +114,10 @@ def test_chunks_written_without_their_document_record_are_never_returned(isolate
 
 def test_threads_adding_and_searching_see_consistent_documents(isolated_data_dir, e5):
     collection = store.open_collection(_settings(isolated_data_dir), "kb", e5)
+    names = {f"doc{i}.pdf" for i in range(6)}
     errors: list[BaseException] = []
+    adders_done = threading.Event()
+    seen: set[str] = set()
 
     def add(i: int) -> None:
         try:
@@ -125,20 +127,30 @@ def test_threads_adding_and_searching_see_consistent_documents(isolated_data_dir
 
     def read() -> None:
         try:
-            for _ in range(10):
-                listed = {d.name for d in collection.documents()}
+            while True:
+                last = adders_done.is_set()
                 found = {s.doc for s in search(collection, "modelo", "modelo", 8).sources}
-                assert found <= listed | {f"doc{i}.pdf" for i in range(6)}
+                listed = {d.name for d in collection.documents()}
+                # Documents are only added here, so a listing made after a search holds every document that the
+                # search found: no passage shows before its document's record commits.
+                assert found <= listed, (found, listed)
+                seen.update(found)
+                if last:
+                    return
         except BaseException as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=add, args=(i,)) for i in range(6)] + [threading.Thread(target=read)]
-    for thread in threads:
+    adders = [threading.Thread(target=add, args=(i,)) for i in range(6)]
+    reader = threading.Thread(target=read)
+    for thread in [*adders, reader]:
         thread.start()
-    for thread in threads:
+    for thread in adders:
         thread.join()
+    adders_done.set()
+    reader.join()
     assert errors == []
-    assert sorted(d.name for d in collection.documents()) == [f"doc{i}.pdf" for i in range(6)]
+    assert seen == names  # the reader's last search came after every add
+    assert sorted(d.name for d in collection.documents()) == sorted(names)
 
 
 def test_another_embedding_model_is_refused(isolated_data_dir, e5, minilm):
@@ -277,3 +289,105 @@ def test_a_faiss_collection_is_copied_to_qdrant_without_embedding_again(tmp_path
         ]
     assert main(["copy-to-qdrant", "--collection", "missing"]) == 1
     assert "There is no collection 'missing'" in capsys.readouterr().err
+
+
+def _point_count(collection: QdrantCollection, sha256: str) -> int:
+    from qdrant_client import models
+
+    selector = models.Filter(must=[models.FieldCondition(key="sha256", match=models.MatchValue(value=sha256))])
+    return collection._connection.client.count(collection._qname, count_filter=selector, exact=True).count
+
+
+def _two_app_instances(data_dir: Path, e5: EmbeddingModel) -> tuple[QdrantCollection, QdrantCollection]:
+    """Two collection objects on one store, each with its own writer lock: what two app processes on one Qdrant
+    server are. (Local mode lets only one process open its folder, so both live in this one.)"""
+    settings = _settings(data_dir)
+    first, second = store.open_collection(settings, "kb", e5), store.open_collection(settings, "kb", e5)
+    assert isinstance(first, QdrantCollection) and isinstance(second, QdrantCollection)
+    return first, second
+
+
+def test_a_second_writer_replacing_the_same_file_loses_cleanly(isolated_data_dir, e5):
+    first, second = _two_app_instances(isolated_data_dir, e5)
+    first.add(load_pdf(make_pdf(PAGES[:2]), name="notas.pdf"))
+    mine, theirs = make_pdf([PAGES[0], PAGES[2]]), make_pdf([PAGES[0], PAGES[3]])
+    winner = None
+
+    def other_instance_commits_first(done: int, total: int) -> None:
+        nonlocal winner
+        if winner is None:
+            winner = second.add(load_pdf(theirs, name="notas.pdf"))
+
+    with pytest.raises(CollectionError, match="another writer replaced notas.pdf first; nothing was added"):
+        first.add(load_pdf(mine, name="notas.pdf"), other_instance_commits_first, data=mine)
+    assert winner is not None and winner.status == "replaced"
+    assert [d.sha256 for d in first.documents()] == [winner.document.sha256]
+    assert {s.text for s in search(first, "gato", "gato", 10).sources} == set(PAGES[:1] + PAGES[3:])
+    assert _point_count(first, load_pdf(mine, name="notas.pdf").sha256) == 0  # the loser's chunks are gone
+    assert first.file_path("notas.pdf") is None  # and so is its kept copy: the winner kept none
+    assert first.add(load_pdf(mine, name="notas.pdf")).status == "replaced"  # trying again works
+
+
+@pytest.mark.parametrize("existing", [True, False], ids=["replacing", "adding"])
+def test_writers_committing_at_the_same_moment_leave_one_version(isolated_data_dir, e5, monkeypatch, existing):
+    """The race the writer lock cannot see across processes: the other commits between this one's last look at
+    the records and its own commit. The record is compared and set, so one version survives."""
+    first, second = _two_app_instances(isolated_data_dir, e5)
+    if existing:
+        first.add(load_pdf(make_pdf(PAGES[:1]), name="notas.pdf"))
+    client = first._connection.client
+    upsert = client.upsert
+    raced: list[AddResult] = []
+    other = load_pdf(make_pdf(PAGES[:1] + PAGES[3:]), name="notas.pdf")
+
+    def upsert_then_other_commits(*args, **kwargs):  # after this writer wrote its chunks, before its commit
+        result = upsert(*args, **kwargs)
+        if not raced:
+            monkeypatch.setattr(client, "upsert", upsert)  # the other writer's upserts go straight through
+            raced.append(second.add(other))
+        return result
+
+    monkeypatch.setattr(client, "upsert", upsert_then_other_commits)
+    with pytest.raises(CollectionError, match="another writer replaced notas.pdf first"):
+        first.add(load_pdf(make_pdf(PAGES[:1] + PAGES[2:3]), name="notas.pdf"))
+    monkeypatch.undo()
+    assert [d.sha256 for d in first.documents()] == [raced[0].document.sha256]
+    assert len({s.text for s in search(first, "gato", "gato", 10).sources}) == 2
+
+
+def test_deleting_a_qdrant_collection_that_does_not_exist_says_so(isolated_data_dir):
+    settings = _settings(isolated_data_dir)
+    with pytest.raises(CollectionError, match="There is no collection 'missing' in Qdrant"):
+        store.delete_collection(settings, "missing")
+
+
+def test_refresh_of_a_qdrant_collection_reads_nothing_again(isolated_data_dir, e5):
+    first, second = _two_app_instances(isolated_data_dir, e5)
+    second.add(load_pdf(make_pdf(PAGES[:1]), name="rag.pdf"))
+    assert [d.name for d in first.documents()] == ["rag.pdf"]  # documents are read from Qdrant on every call
+    assert first.refresh() is False
+
+
+def test_records_an_earlier_version_kept_under_the_file_hash_are_still_listed_and_replaced(isolated_data_dir, e5):
+    import uuid
+
+    from qdrant_client import models
+
+    from rag.index.qdrant.records import record_id
+
+    collection = store.open_collection(_settings(isolated_data_dir), "kb", e5)
+    assert isinstance(collection, QdrantCollection)
+    old = collection.add(load_pdf(make_pdf(PAGES[:2]), name="notas.pdf")).document
+    client = collection._connection.client
+    (record,) = client.retrieve(collection._qname, ids=[record_id("notas.pdf")], with_payload=True)
+    legacy_id = str(uuid.uuid5(uuid.UUID("5d0c3f0e-8d8a-4a52-9a0e-2f6c1b7d9e41"), f"document:{old.sha256}"))
+    client.upsert(collection._qname, [models.PointStruct(id=legacy_id, vector={}, payload=record.payload)])
+    client.delete(collection._qname, models.PointIdsList(points=[record_id("notas.pdf")]))
+
+    assert [d.sha256 for d in collection.documents()] == [old.sha256]
+    assert collection.rank([("Ollama", 1.0)], 5).queries[0].known_fraction == 1.0  # its vocabulary is found
+    new = collection.add(load_pdf(make_pdf(PAGES[2:]), name="notas.pdf"))
+    assert new.status == "replaced"
+    assert [d.sha256 for d in collection.documents()] == [new.document.sha256]
+    assert _point_count(collection, old.sha256) == 0
+    assert collection.remove("notas.pdf") and collection.documents() == []

@@ -51,11 +51,13 @@ PASSWORDS = {
 }
 
 
+@pytest.mark.shared
 def test_the_expectations_cover_every_corpus_file(corpus: Path):
     on_disk = {str(p.relative_to(corpus)) for folder in ("bad", "real") for p in (corpus / folder).glob("*.pdf")}
     assert on_disk == set(EXPECTED)
 
 
+@pytest.mark.shared
 def test_every_bad_and_real_pdf_is_indexed_or_rejected_with_its_reason_in_one_batch(corpus: Path, tmp_path: Path):
     collection = Collection.open(tmp_path / "data", "batch", hash_embedding_model())
 
@@ -77,6 +79,7 @@ def test_every_bad_and_real_pdf_is_indexed_or_rejected_with_its_reason_in_one_ba
     assert {c.doc for c in collection.chunks()} == indexed
 
 
+@pytest.mark.shared
 @pytest.mark.parametrize("key", sorted(PASSWORDS))
 def test_encrypted_pdf_indexes_with_its_password_and_a_wrong_one_is_named(corpus: Path, tmp_path: Path, key: str):
     collection = Collection.open(tmp_path / "data", "locked", hash_embedding_model())
@@ -89,6 +92,7 @@ def test_encrypted_pdf_indexes_with_its_password_and_a_wrong_one_is_named(corpus
     assert [d.name for d in collection.documents()] == [Path(key).name]
 
 
+@pytest.mark.shared
 @pytest.mark.parametrize(
     ("name", "fragments"),
     [
@@ -108,6 +112,7 @@ def test_non_latin_scripts_reach_the_chunks_intact_and_within_the_window(corpus:
     assert max(e5.count_tokens([c.text for c in chunks])) <= 320
 
 
+@pytest.mark.shared
 def test_non_latin_question_finds_its_document(corpus: Path, e5, tmp_path: Path):
     collection = Collection.open(tmp_path / "data", "scripts", e5)
     for name in ("multilang.pdf", "habibi.pdf", "annotated_pdf.pdf"):
@@ -117,6 +122,7 @@ def test_non_latin_question_finds_its_document(corpus: Path, e5, tmp_path: Path)
     assert collection.search("حَبيبي", 1)[0].chunk.doc == "habibi.pdf"
 
 
+@pytest.mark.shared
 def test_the_same_line_on_every_page_is_content_not_a_running_footer(corpus: Path):
     document = load_pdf(corpus / "real" / "habibi-rotated.pdf")
 

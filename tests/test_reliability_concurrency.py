@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -117,25 +116,25 @@ def test_opening_while_another_writer_commits_never_fails(tmp_path: Path):
     failures: list[BaseException] = []
     stop = threading.Event()
 
-    def open_repeatedly() -> int:
-        opened = 0
+    generations: list[int] = []  # what each successful open found
+
+    def open_repeatedly() -> None:
         while not stop.is_set():
             try:
-                Collection.open(data_dir, "shared", hash_embedding_model())
-                opened += 1
+                generations.append(Collection.open(data_dir, "shared", hash_embedding_model()).info.generation)
             except Exception as exc:  # the race this test is about: report it rather than stop the loop
                 failures.append(exc)
-        return opened
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         opener = pool.submit(open_repeatedly)
-        started = time.perf_counter()
         for name, data in pdfs.items():
             ingest_file(writer, data, name=name)
             writer.remove(name)
             ingest_file(writer, data, name=name)
         stop.set()
-        opens = opener.result()
+        opener.result()
 
-    assert opens > 0 and time.perf_counter() - started < 60
+    # The opens raced the commits: they found the collection at many of its 36 generations, not only at one.
+    assert len(set(generations)) >= 3 * len(pdfs) // 4, sorted(set(generations))
+    opens = len(generations)
     assert not failures, f"{len(failures)} of {opens + len(failures)} opens failed, first: {failures[0]}"

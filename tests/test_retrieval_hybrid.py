@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from config.settings import load_settings
 from rag.documents.pdf import load_pdf
 from rag.index.faiss.collection import Collection
 from rag.index.types import QueryRanking, Rankings
 from rag.search.evaluation import parse_configuration
 from rag.search.fusion import convex_fusion, fuse, reciprocal_rank_fusion
 from rag.search.retrieval import RetrievalOptions, search
-from rag.settings import load_settings
 from tests.pdfs import make_pdf
 
 # Pages that talk like the question; the answer is on the last page, which shares only its rare name with it.

@@ -5,10 +5,13 @@ from __future__ import annotations
 import pytest
 
 from rag.documents.pdf import load_pdf
+from rag.index.embeddings import Hub
 from rag.index.faiss.collection import Collection
 from rag.search.retrieval import RetrievalOptions, search
 from tests.pdfs import make_pdf
 from tests.test_retrieval_hybrid import LIBRARY_PAGES, QUESTION
+
+OFFLINE = Hub(offline=True)  # no test waits on the network
 
 
 @pytest.fixture(scope="module")
@@ -60,16 +63,16 @@ def test_cross_encoder_reranker_runs_a_local_model(library, tmp_path):
     )
     BertForSequenceClassification(config).save_pretrained(folder)
 
-    reranker = load_reranker(str(folder))
+    reranker = load_reranker(str(folder), OFFLINE)
     result = search(library, QUESTION, QUESTION, 3, RetrievalOptions(reranker=reranker))
     scores = [s.score for s in result.sources]
     assert len(scores) == 3 and scores == sorted(scores, reverse=True)
     assert scores == pytest.approx(reranker.score(QUESTION, [s.text for s in result.sources]), abs=1e-5)
-    assert load_reranker("") is None
+    assert load_reranker("", OFFLINE) is None
 
 
 def test_missing_reranking_model_says_how_to_fix_it(tmp_path):
     from rag.search.rerank import RerankerError, load_reranker
 
     with pytest.raises(RerankerError, match="CONVERSA_RERANK_MODEL"):
-        load_reranker("nobody/no-such-cross-encoder")
+        load_reranker("nobody/no-such-cross-encoder", OFFLINE)

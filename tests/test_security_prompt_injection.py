@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 
+from config.settings import Settings
 from rag.core import Conversa, Transcript
-from rag.settings import RagSettings
 from tests.fakes import RecordingChatModel, hash_embedding_model
 from tests.pdfs import make_pdf
 
@@ -20,7 +20,7 @@ HISTORY = [
 
 
 def collection_with(tmp_path: Path, text: str, name: str = "notas.pdf") -> Conversa:
-    core = Conversa(RagSettings(data_dir=tmp_path / "data", collection="injection"), hash_embedding_model())
+    core = Conversa(Settings(data_dir=tmp_path / "data", collection="injection"), hash_embedding_model())
     report = core.ingest_upload(name, make_pdf([text]))
     assert report.status == "added", report.describe()
     return core

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from config.settings import load_settings
 from rag.cli.main import main
 from tests.pdfs import make_pdf
 
@@ -145,9 +146,9 @@ def log_texts_of(records: list[logging.LogRecord]) -> list[str]:
 
 
 def test_model_objects_settings_and_raw_errors_do_not_reveal_the_key(planted: Path):
-    from llm import build_chat_model, explain_error, load_llm_settings
+    from llm import build_chat_model, explain_error
 
-    settings = load_llm_settings()
+    settings = load_settings()
     assert settings.groq_api_key == GROQ_KEY and settings.openai_api_key == OPENAI_KEY  # both were read
     groq = build_chat_model("groq", settings=settings)
     openai = build_chat_model("openai", settings=settings)

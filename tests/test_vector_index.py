@@ -6,7 +6,11 @@ import faiss
 import numpy as np
 import pytest
 
+from config.settings import load_settings
+from rag.index.faiss import collection as faiss_collection
 from rag.index.faiss.vectors import build_index, is_approximate
+from rag.index.store import open_collection
+from tests.fakes import hash_embedding_model
 
 DIMENSION = 384
 
@@ -39,11 +43,18 @@ def test_threshold_zero_never_builds_hnsw(vectors: np.ndarray) -> None:
     assert not is_approximate(build_index(vectors, DIMENSION, hnsw_threshold=0))
 
 
-def test_threshold_comes_from_the_environment(vectors: np.ndarray, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_threshold_setting_reaches_the_collection_index(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CONVERSA_HNSW_THRESHOLD", "500")
-    assert is_approximate(build_index(vectors[:500], DIMENSION))
-    monkeypatch.setenv("CONVERSA_HNSW_THRESHOLD", "501")
-    assert not is_approximate(build_index(vectors[:500], DIMENSION))
+    built: list[faiss.Index] = []
+
+    def recorded(vectors: np.ndarray, dimension: int, hnsw_threshold: int) -> faiss.Index:
+        built.append(build_index(np.zeros((600, dimension), np.float32), dimension, hnsw_threshold))
+        return build_index(vectors, dimension, hnsw_threshold)
+
+    monkeypatch.setattr(faiss_collection, "build_index", recorded)
+    open_collection(load_settings(), "kb", hash_embedding_model())
+
+    assert len(built) == 1 and is_approximate(built[0])  # 600 vectors: approximate at 500, exact at the default
 
 
 def test_empty_collection_builds_an_empty_index() -> None:

@@ -7,18 +7,20 @@ from collections.abc import Iterable
 
 from langchain_core.language_models import BaseChatModel
 
-from llm import LLMError, LLMSettings, build_chat_model, check_provider
+from config.settings import Settings
+from i18n import text
+from llm import LLMError, build_chat_model, check_provider
 from rag.core import Transcript
+from rag.search.excerpt import excerpt
 from rag.search.retrieval import SearchResult, Source
 from ui.export import escape_markdown
 from ui.state import ModelChoice, Turn
-from ui.strings import text
 
-# Characters of each passage shown in a search-only reply; the full passage is one click away in its source.
+# A passage up to this long is shown whole in a search-only reply; a longer one by its matching sentence.
 EXCERPT_CHARS = 320
 
 
-def chat_model_for(choice: ModelChoice, settings: LLMSettings) -> tuple[BaseChatModel | None, str | None]:
+def chat_model_for(choice: ModelChoice, settings: Settings) -> tuple[BaseChatModel | None, str | None]:
     """The chat model to answer with, or None and the sentence saying how to get written answers."""
     status = check_provider(choice.provider, settings, choice.api_key, model=choice.model)
     if not status.ok:
@@ -41,22 +43,15 @@ def redacted_traceback(exc: BaseException, secrets: Iterable[str | None]) -> str
     return detail
 
 
-def excerpt(passage: str, limit: int = EXCERPT_CHARS) -> str:
-    """The start of a passage on one line, cut at a word boundary."""
-    flat = " ".join(passage.split())
-    if len(flat) <= limit:
-        return flat
-    return flat[:limit].rsplit(" ", 1)[0] + "…"
-
-
-def passages_markdown(sources: list[Source], language: str) -> str:
-    """A search-only reply: the passages found, numbered like the sources below them."""
+def passages_markdown(sources: list[Source], language: str, query: str = "") -> str:
+    """A search-only reply: the passages found, numbered like the sources below them, each shown by the sentence
+    that matched `query` in full (the whole passage is one click away in its source)."""
     if not sources:
         return text("no_passages", language)
-    lines = [
-        f"**[{s.number}]** {escape_markdown(excerpt(s.text))} *({escape_markdown(s.doc)}, p. {s.page})*"
-        for s in sources
-    ]
+    lines = []
+    for s in sources:
+        shown = escape_markdown(excerpt(s.text, query, EXCERPT_CHARS))
+        lines.append(f"**[{s.number}]** {shown} *({escape_markdown(s.doc)}, p. {s.page})*")
     return "\n\n".join(lines)
 
 
@@ -71,4 +66,4 @@ def settle_turn(turn: Turn, transcript: Transcript, language: str) -> None:
     turn.interrupted = transcript.interrupted
     turn.unsupported = list(transcript.unsupported)
     written = bool(transcript.text.strip()) and turn.notice is None
-    turn.content = transcript.text if written else passages_markdown(turn.sources, language)
+    turn.content = transcript.text if written else passages_markdown(turn.sources, language, turn.search_query or "")

@@ -8,10 +8,11 @@ from datetime import datetime
 
 import streamlit as st
 
-from llm import LLMSettings, explain_error
-from rag.core import Conversa, Searching, SourcesFound, Token, Transcript
+from i18n import message
+from llm import explain_error
+from rag.core import Conversa, InputError, Searching, SourcesFound, Token, Transcript
+from rag.core.inputs import MAX_QUESTION_CHARS
 from rag.index.store import KnowledgeBase
-from rag.messages import message
 from rag.search.retrieval import Source
 from ui.answers import chat_model_for, redacted_traceback, settle_turn
 from ui.export import check_markdown, conversation_markdown, escape_markdown
@@ -100,31 +101,31 @@ def show_reply(core: Conversa, index: int, turn: Turn, replay: bool, streamed: b
 
 def respond(
     core: Conversa,
-    llm_settings: LLMSettings,
     collection: KnowledgeBase,
     question: str,
     choice: ModelChoice,
     k: int,
     follow_up: str,
 ) -> None:
+    settings = core.settings
     messages: list[Turn] = st.session_state["messages"]
     index = len(messages)  # the reply's place in the history, which keys its widgets on every rerun
-    model, notice = chat_model_for(choice, llm_settings)
+    model, notice = chat_model_for(choice, settings)
     history = history_for(messages[:-1])
 
     def explain(exc: BaseException) -> str:
-        sentence = explain_error(exc, choice.provider, choice.model, llm_settings)
-        secrets = (choice.api_key, llm_settings.groq_api_key, llm_settings.openai_api_key)
+        sentence = explain_error(exc, choice.provider, choice.model, settings=settings)
+        secrets = (choice.api_key, settings.groq_api_key, settings.openai_api_key)
         logger.warning("The answer failed: %s\n%s", sentence, redacted_traceback(exc, secrets))
         return sentence
 
+    events = core.answer(question, history, model, k, collection.name, follow_up, explain)  # type: ignore[arg-type]
     # Stored before the first token and filled as tokens come: a click while the answer streams reruns the page
     # and ends this run, and the reply must keep what had arrived, marked as stopped, not vanish.
     turn = Turn("assistant", "", collection=collection.name, notice=notice, interrupted=True)
     turn.error = message("answer.stopped")
     messages.append(turn)
     transcript = Transcript()
-    events = core.answer(question, history, model, k, collection.name, follow_up, explain)  # type: ignore[arg-type]
 
     def tokens() -> Iterator[str]:
         for event in events:
@@ -155,7 +156,6 @@ def respond(
 
 def conversation(
     core: Conversa,
-    llm_settings: LLMSettings,
     collection: KnowledgeBase | None,
     choice: ModelChoice,
     k: int,
@@ -172,7 +172,7 @@ def conversation(
                 st.markdown(escape_markdown(turn.content))
             else:
                 show_reply(core, index, turn, replay=True)
-    question = st.chat_input(t("ask_placeholder"), key="question")
+    question = st.chat_input(t("ask_placeholder"), key="question", max_chars=MAX_QUESTION_CHARS)
     if not (question and question.strip()):
         return
     messages.append(Turn("user", question.strip()))
@@ -185,4 +185,8 @@ def conversation(
             messages.append(turn)
             st.markdown(turn.content)
             return
-        respond(core, llm_settings, collection, question.strip(), choice, k, follow_up)
+        try:
+            respond(core, collection, question.strip(), choice, k, follow_up)
+        except InputError as exc:  # refused before any work: say why, and keep no orphan question
+            messages.pop()
+            st.error(say(exc))

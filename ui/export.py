@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from i18n import localize
+from i18n import localize, text
 from rag.answer.citations import Unsupported
 from ui.state import Turn
-from ui.strings import text
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~$])")
 

@@ -8,8 +8,8 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from i18n import localize
-from ui.strings import DEFAULT_LANGUAGE, counted, text
+from i18n import counted, localize, text
+from ui.strings import DEFAULT_LANGUAGE
 
 logger = logging.getLogger("conversa.app")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from ui.strings import text
+from i18n import text
 
 # Before this many seconds of work, or before the first step is done, a rate would be a guess: say nothing.
 _MIN_SECONDS = 1.0

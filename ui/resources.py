@@ -7,20 +7,20 @@ from pathlib import Path
 
 import streamlit as st
 
+from config.settings import Settings
 from rag.core import Conversa
 from rag.documents.page_image import render_page
 from rag.index.store import store_location
-from rag.settings import RagSettings
 
 PAGE_WIDTH_PX = 1000
 
 
 @st.cache_resource(show_spinner=False)
-def _core(location: str, fingerprint: str, _settings: RagSettings) -> Conversa:
+def _core(location: str, fingerprint: str, _settings: Settings) -> Conversa:
     return Conversa(_settings)
 
 
-def core(settings: RagSettings) -> Conversa:
+def core(settings: Settings) -> Conversa:
     """One core per store and settings, shared by every session: it is safe for concurrent use."""
     # repr leaves secrets out, and any other change of settings gets its own core.
     return _core(store_location(settings), repr(settings), settings)

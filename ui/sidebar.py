@@ -40,6 +40,9 @@ def remove_collection(core: Conversa, name: str) -> None:
     try:
         if name in core.collection_names():
             core.delete_collection(name)
+    except CollectionError as exc:  # e.g. deleted by another process meanwhile: say so
+        flash("error", say(exc))
+        return
     except Exception:
         logger.exception("Cannot delete collection %s", name)
         flash("error", t("unexpected", action=t("action_delete", name=name)))

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from i18n import localize
+from i18n import counted, localize, text
 from rag.index.ingest import FileReport
-from ui.strings import counted, text
 
 Tone = Literal["success", "info", "warning", "error"]
 

@@ -8,10 +8,6 @@ from langchain_core.messages import BaseMessage
 
 from rag.answer.chain import DEFAULT_MAX_SOURCE_CHARS
 
-# The window Conversa asks Ollama for (CONVERSA_OLLAMA_NUM_CTX) and the smallest of the hosted defaults.
-DEFAULT_CONTEXT_TOKENS = 8192
-# Room kept for the answer itself (CONVERSA_LLM_MAX_TOKENS caps it at the provider).
-DEFAULT_ANSWER_TOKENS = 1024
 # The rules (system prompt), the prompt's own words and the message framing, rounded up.
 _PROMPT_TOKENS = 512
 # Tokenizers differ by model and none is at hand for a hosted one: three characters a token overestimates the
@@ -25,10 +21,7 @@ def estimate_tokens(text: str) -> int:
 
 
 def history_budget(
-    question: str,
-    context_tokens: int = DEFAULT_CONTEXT_TOKENS,
-    answer_tokens: int = DEFAULT_ANSWER_TOKENS,
-    max_source_chars: int = DEFAULT_MAX_SOURCE_CHARS,
+    question: str, context_tokens: int, answer_tokens: int, max_source_chars: int = DEFAULT_MAX_SOURCE_CHARS
 ) -> int:
     """Tokens left for earlier turns once the rules, the sources, the question and the answer have their room."""
     fixed = _PROMPT_TOKENS + answer_tokens + estimate_tokens(question) + max_source_chars // _CHARS_PER_TOKEN
@@ -38,10 +31,11 @@ def history_budget(
 def fit_history(
     history: Sequence[BaseMessage],
     question: str,
-    context_tokens: int = DEFAULT_CONTEXT_TOKENS,
-    answer_tokens: int = DEFAULT_ANSWER_TOKENS,
+    context_tokens: int,
+    answer_tokens: int,
 ) -> list[BaseMessage]:
-    """The most recent turns that fit the window, oldest dropped first; a turn is kept whole or not at all."""
+    """The most recent turns that fit a window of `context_tokens` that keeps `answer_tokens` for the answer, oldest
+    dropped first; a turn is kept whole or not at all."""
     budget = history_budget(question, context_tokens, answer_tokens)
     kept: list[BaseMessage] = []
     for item in reversed(history):

@@ -14,10 +14,10 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda, RunnablePassthrough
 
+from config.settings import FollowUpStrategy
+from i18n import message
 from rag.answer.prompts import detect_language, load_prompt
-from rag.messages import message
 from rag.search.retrieval import SearchResult, Source, concat_query
-from rag.settings import FollowUpStrategy
 
 Retrieve = Callable[[str, str], SearchResult]
 """(question as asked, search query) -> the passages found."""

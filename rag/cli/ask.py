@@ -6,6 +6,8 @@ import argparse
 import json
 import sys
 
+from i18n import localize
+from rag.cli.main import CLI
 from rag.core import Conversa, Done, Failed, SourcesFound, Token, Transcript
 from rag.index.types import printable
 
@@ -13,14 +15,18 @@ from rag.index.types import printable
 def run_ask(args: argparse.Namespace, core: Conversa, history: list) -> int:
     """Stream an answer (or print it as one JSON object); exit 1 when no model could be built or the answer
     failed before any token."""
-    from llm import LLMError, build_chat_model, explain_error, load_llm_settings
+    from i18n import message
+    from llm import LLMError, build_chat_model, explain_error, offered_providers
+    from llm.providers import parse_provider
 
-    llm_settings = load_llm_settings()
-    provider = args.provider or llm_settings.provider
+    settings = core.settings
     try:
-        model = build_chat_model(provider, args.model, settings=llm_settings)
+        provider = parse_provider(args.provider or settings.provider)
+        if provider not in offered_providers(settings):
+            raise LLMError(message("fake_not_allowed"))
+        model = build_chat_model(provider, args.model, settings=settings)
     except LLMError as exc:
-        print(f"Error: {exc}", file=sys.stderr)
+        print(f"Error: {localize(exc, CLI)}", file=sys.stderr)
         return 1
     events = core.answer(
         args.question,
@@ -28,7 +34,7 @@ def run_ask(args: argparse.Namespace, core: Conversa, history: list) -> int:
         chat_model=model,
         k=args.k,
         follow_up=args.follow_up,
-        explain=lambda exc: explain_error(exc, provider, args.model, llm_settings),
+        explain=lambda exc: explain_error(exc, provider, args.model, settings=settings),
     )
     transcript = Transcript()
     for event in events:
@@ -52,7 +58,7 @@ def run_ask(args: argparse.Namespace, core: Conversa, history: list) -> int:
 def _print_after(transcript: Transcript) -> None:
     if transcript.error:
         marker = "[answer interrupted] " if transcript.interrupted else ""
-        print(f"{marker}Error: {transcript.error}", file=sys.stderr)
+        print(f"{marker}Error: {localize(transcript.error, CLI)}", file=sys.stderr)
     if transcript.history_trimmed:
         print(f"(The {transcript.history_trimmed} oldest messages of the history did not fit the model's window.)")
     if transcript.unsupported:

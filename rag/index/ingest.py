@@ -6,11 +6,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from config.settings import DEFAULTS
+from i18n import message
 from rag.documents.pdf import MB, DocumentError, load_pdf, read_source, sha256_of
 from rag.index.store import KnowledgeBase
-from rag.index.types import Progress
-from rag.messages import message
-from rag.settings import load_settings
+from rag.index.types import CollectionError, Progress, printable
 
 
 @dataclass(frozen=True)
@@ -31,15 +31,25 @@ class FileReport:
         return self.status != "rejected"
 
     def describe(self) -> str:
-        """One line for the user."""
+        """One line for the user; control characters in a file name are shown escaped, never sent raw."""
+        name = printable(self.name)
         if self.status == "rejected":
-            return f"{self.name}: rejected: {self.reason}"
-        text = f"{self.name}: {self.status}, {self.pages} pages, {self.chunks} chunks"
+            return f"{name}: rejected: {self.reason}"
+        text = f"{name}: {self.status}, {self.pages} pages, {self.chunks} chunks"
         if self.status != "unchanged":
             text += f" ({self.embedded} embedded)"
         if self.warnings:
             text += "; " + "; ".join(self.warnings)
         return text
+
+
+def _is_text(name: str) -> bool:
+    """A name that can be stored: file names that are not UTF-8 reach Python as lone surrogates."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
@@ -60,15 +70,14 @@ def ingest_file(
     name: str | None = None,
     password: str | None = None,
     progress: Progress | None = None,
-    max_upload_mb: float | None = None,
+    max_upload_mb: float = DEFAULTS.max_upload_mb,
 ) -> FileReport:
     """Load, chunk, embed and index one file; any failure becomes a rejected report with its reason.
 
-    A file over `max_upload_mb` (default: CONVERSA_MAX_UPLOAD_MB) is rejected before it is read into memory.
+    A file over `max_upload_mb` (CONVERSA_MAX_UPLOAD_MB) is rejected before it is read into memory.
     """
-    limit_mb = load_settings().max_upload_mb if max_upload_mb is None else max_upload_mb
     try:
-        name, data = read_source(source, name, max_bytes=int(limit_mb * MB))
+        name, data = read_source(source, name, max_bytes=int(max_upload_mb * MB))
     except DocumentError as exc:
         return FileReport(exc.name, "rejected", reason=exc.reason, code=exc.code)
     except OSError as exc:
@@ -78,6 +87,8 @@ def ingest_file(
             reason=message("ingest.unreadable", detail=str(exc.strerror)),
             code="unreadable",
         )
+    if not _is_text(name):
+        return FileReport(name, "rejected", reason=message("ingest.name_not_utf8"), code="bad_name")
     sha256 = sha256_of(data)
     existing = next((d for d in collection.documents() if d.sha256 == sha256), None)
     if existing is not None:
@@ -86,7 +97,10 @@ def ingest_file(
         document = load_pdf(data, name=name, password=password)
     except DocumentError as exc:
         return FileReport(name, "rejected", reason=exc.reason, code=exc.code)
-    result = collection.add(document, progress, data=data)
+    try:
+        result = collection.add(document, progress, data=data)
+    except CollectionError as exc:  # e.g. the collection was deleted meanwhile: this file only, said why
+        return FileReport(name, "rejected", reason=str(exc), code="not_added")
     info = result.document
     return FileReport(name, result.status, info.pages, info.chunks, result.embedded, warnings=tuple(document.warnings))
 
@@ -96,12 +110,14 @@ def ingest_paths(
     paths: Iterable[Path | str],
     password: str | None = None,
     on_file: Callable[[Path], Progress | None] | None = None,
-    max_upload_mb: float | None = None,
+    max_upload_mb: float = DEFAULTS.max_upload_mb,
 ) -> list[FileReport]:
-    """Ingest files and folders; `on_file(path)` may return a progress callback for that file."""
-    limit_mb = load_settings().max_upload_mb if max_upload_mb is None else max_upload_mb
+    """Ingest files and folders; `on_file(path)` may return a progress callback for that file.
+
+    Files over `max_upload_mb` (CONVERSA_MAX_UPLOAD_MB) are rejected before they are read.
+    """
     reports = []
     for path in expand_paths(paths):
         progress = on_file(path) if on_file else None
-        reports.append(ingest_file(collection, path, password=password, progress=progress, max_upload_mb=limit_mb))
+        reports.append(ingest_file(collection, path, password=password, progress=progress, max_upload_mb=max_upload_mb))
     return reports

@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
+from config.settings import Settings
+from i18n import message
 from rag.documents.chunking import Chunk
 from rag.documents.pdf import LoadedDocument
-from rag.index.embeddings import EmbeddingModel
+from rag.index.embeddings import EmbeddingModel, Hub
 from rag.index.faiss import collection as faiss_store
 from rag.index.faiss.collection import Collection
 from rag.index.types import AddResult, CollectionError, CollectionInfo, DocumentInfo, Progress, Rankings
-from rag.messages import message
-from rag.settings import RagSettings
 
 
 class KnowledgeBase(Protocol):
@@ -54,8 +54,13 @@ class KnowledgeBase(Protocol):
         """Dense (and BM25, when `lexical`) top-`n` chunks of each (query, weight), from one state of the collection."""
         ...
 
+    def refresh(self) -> bool:
+        """Catch up with changes other processes made (the CLI, another app instance); True when something held in
+        memory was reloaded. Cheap enough to call on every Streamlit rerun when nothing changed."""
+        ...
 
-def open_collection(settings: RagSettings, name: str, embedding: EmbeddingModel | None = None) -> KnowledgeBase:
+
+def open_collection(settings: Settings, name: str, embedding: EmbeddingModel | None = None) -> KnowledgeBase:
     """Open (or start) the collection `name` in the store the settings select.
 
     An existing collection is searched with its own embedding model: with `embedding` None that model is loaded,
@@ -75,10 +80,13 @@ def open_collection(settings: RagSettings, name: str, embedding: EmbeddingModel 
         new_model_id=settings.embedding_model,
         chunk_tokens=settings.chunk_tokens,
         chunk_overlap=settings.chunk_overlap,
+        hnsw_threshold=settings.hnsw_threshold,
+        precision=settings.embedding_precision,
+        hub=Hub.of(settings),
     )
 
 
-def store_location(settings: RagSettings) -> str:
+def store_location(settings: Settings) -> str:
     """Which store the settings point at, without credentials: collections of different stores never mix."""
     if settings.vector_store == "qdrant":
         from rag.index.qdrant.connection import local_path, safe_url
@@ -87,7 +95,7 @@ def store_location(settings: RagSettings) -> str:
     return str(settings.data_dir.resolve())
 
 
-def list_collections(settings: RagSettings) -> list[str]:
+def list_collections(settings: Settings) -> list[str]:
     """Names of the collections in the selected store."""
     if settings.vector_store == "qdrant":
         from rag.index.qdrant.connection import list_qdrant_collections
@@ -96,8 +104,12 @@ def list_collections(settings: RagSettings) -> list[str]:
     return faiss_store.list_collections(settings.data_dir)
 
 
-def delete_collection(settings: RagSettings, name: str) -> None:
-    """Delete a collection and everything kept for it; deleting one that does not exist does nothing."""
+def delete_collection(settings: Settings, name: str) -> None:
+    """Delete a collection and everything kept for it.
+
+    Raises:
+        CollectionError: there is no such collection (or, under the data dir, the folder of that name is not one).
+    """
     if settings.vector_store == "qdrant":
         from rag.index.qdrant.connection import delete_qdrant_collection
 
@@ -106,7 +118,7 @@ def delete_collection(settings: RagSettings, name: str) -> None:
     faiss_store.delete_collection(settings.data_dir, name)
 
 
-def copy_to_qdrant(settings: RagSettings, name: str) -> list[tuple[str, str]]:
+def copy_to_qdrant(settings: Settings, name: str) -> list[tuple[str, str]]:
     """Copy the FAISS collection `name` (under the data dir) into the Qdrant collection of the same name, vectors
     and kept PDFs included: nothing is embedded again, and documents already there are left as they are.
 
@@ -121,7 +133,13 @@ def copy_to_qdrant(settings: RagSettings, name: str) -> list[tuple[str, str]]:
 
     if name not in faiss_store.list_collections(settings.data_dir):
         raise CollectionError(message("qdrant.nothing_to_copy", name=name, folder=settings.data_dir))
-    source = Collection.open(settings.data_dir, name)
+    source = Collection.open(
+        settings.data_dir,
+        name,
+        hnsw_threshold=settings.hnsw_threshold,
+        precision=settings.embedding_precision,
+        hub=Hub.of(settings),
+    )
     target = QdrantCollection.open(settings, name, source.embedding)
     return [
         (doc.name, target.add_embedded(doc, chunks, vectors, kept.read_bytes() if kept else None))

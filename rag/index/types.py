@@ -7,8 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeGuard
 
+from i18n import message
 from rag.documents.chunking import Chunk
-from rag.messages import message
 
 Progress = Callable[[int, int], None]
 """Called with (passages embedded so far, passages in all)."""

@@ -6,8 +6,9 @@ import math
 import re
 from collections.abc import Callable
 
-from rag.documents.chunking import Chunk, split_sentences
+from rag.documents.chunking import Chunk
 from rag.index.bm25 import tokenize
+from rag.search.excerpt import best_sentence
 
 # How many, how much, which value: Portuguese and English, the languages the collection's tokeniser stems.
 QUANTITY = re.compile(
@@ -57,13 +58,10 @@ def boost_quantities(
     if not order or not asks_for_quantity(question):
         return order
     head, rest = order[:POOL], order[POOL:]
-    terms = set(tokenize(search_query))
     weigh = idf or _pool_idf([set(tokenize(chunks[row].text)) for row, _ in head])
 
     def holds_number(row: int) -> bool:
-        sentences = split_sentences(chunks[row].text) or [chunks[row].text]
-        matched = [(sum(weigh(t) for t in set(tokenize(s)) & terms), s) for s in sentences]
-        weight, best = max(matched, key=lambda pair: pair[0])
+        best, weight = best_sentence(chunks[row].text, search_query, weigh)
         return weight > 0 and _DIGIT.search(best) is not None
 
     boosted = [(row, score + boost if holds_number(row) else score) for row, score in head]

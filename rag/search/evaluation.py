@@ -114,10 +114,11 @@ def _percentile(values: list[float], pct: float) -> float | None:
 
 
 def parse_configuration(name: str, base: RetrievalOptions) -> RetrievalOptions:
-    """Options named like `hybrid+fused`: `dense` or `hybrid`, `convex` or `rrf` (how hybrid rankings are fused),
-    then `concat` (search the combined follow-up query only), `fused` or `fused:W` (also search the follow-up alone
-    at weight W), `types` or `notypes` (answer-type matching on or off), `rerank` (with `base`'s reranker). Parts
-    left out come from `base`; reranking is on only when named.
+    """Options named like `hybrid+fused`: `dense` or `hybrid`, `convex`, `convex:A` (dense share A) or `rrf` (how
+    hybrid rankings are fused), then `concat` (search the combined follow-up query only), `fused` or `fused:W` (also
+    search the follow-up alone at weight W), `types` or `notypes` (answer-type matching on or off), `lang` or `nolang`
+    (BM25 weighed by language match or not), `rerank` (with `base`'s reranker). Parts left out come from `base`;
+    reranking is on only when named.
 
     Raises:
         ValueError: an unknown part, or `rerank` without a configured reranking model.
@@ -128,6 +129,10 @@ def parse_configuration(name: str, base: RetrievalOptions) -> RetrievalOptions:
             options = replace(options, mode="dense" if part == "dense" else "hybrid")
         elif part in ("convex", "rrf"):
             options = replace(options, fusion=part)
+        elif part.startswith("convex:"):
+            options = replace(options, fusion="convex", alpha=_share(part, name))
+        elif part in ("lang", "nolang"):
+            options = replace(options, language_weight=part == "lang")
         elif part in ("types", "notypes"):
             options = replace(options, answer_types=part == "types")
         elif part == "concat":
@@ -141,16 +146,51 @@ def parse_configuration(name: str, base: RetrievalOptions) -> RetrievalOptions:
             options = replace(options, reranker=base.reranker)
         else:
             raise ValueError(
-                f"Unknown part {part!r} in configuration {name!r}: use dense, hybrid, convex, rrf, types, notypes, "
-                "concat, fused[:W] or rerank, joined by '+'."
+                f"Unknown part {part!r} in configuration {name!r}: use dense, hybrid, convex[:A], rrf, types, "
+                "notypes, lang, nolang, concat, fused[:W] or rerank, joined by '+'."
             )
     return options
 
 
+def _share(part: str, name: str) -> float:
+    """The A of `convex:A`, a share in [0, 1]."""
+    try:
+        share = float(part.partition(":")[2])
+    except ValueError:
+        share = float("nan")
+    if not 0.0 <= share <= 1.0:  # also false for NaN
+        raise ValueError(f"In configuration {name!r}, {part!r} needs a dense share between 0 and 1, e.g. convex:0.4.")
+    return share
+
+
 def load_questions(path: Path) -> list[dict]:
-    """One JSON object a line, as in shared/eval/qa_dev.jsonl."""
-    with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+    """One JSON object a line, as in shared/eval/qa_dev.jsonl, each with a "question" and an "evidence" list.
+
+    Raises:
+        ValueError: the file is missing or unreadable, or a line is not such an object (its number is named).
+    """
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ValueError(f"Cannot read the question set {path}: {exc.strerror or exc}.") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"The question set {path} is not UTF-8 text.") from None
+    questions = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError:
+            item = None
+        valid = isinstance(item, dict) and isinstance(item.get("question"), str)
+        if not valid or not isinstance(item.get("evidence", []), list):  # type: ignore[union-attr]
+            raise ValueError(
+                f'{path}, line {number}: not a JSON object with a "question" text and an "evidence" list '
+                "(see the format in docs/retrieval.md)."
+            )
+        questions.append(item)
+    return questions
 
 
 def first_hit_rank(result: SearchResult, evidence: list[str]) -> int | None:

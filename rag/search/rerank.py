@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from rag.index.embeddings import Hub
 
 # A multilingual (Portuguese included) cross-encoder of e5-small's size, for CONVERSA_RERANK_MODEL; not bundled.
 SUGGESTED_MODEL = "cross-encoder/mmarco-mMiniLMv2-L12-H384-v1"
@@ -23,16 +26,16 @@ class Reranker(Protocol):
 class CrossEncoderReranker:
     """Scores (query, passage) pairs jointly: slower than the bi-encoder, so it only reorders the best candidates."""
 
-    def __init__(self, model_id: str) -> None:
+    def __init__(self, model_id: str, hub: Hub) -> None:
         try:
             from sentence_transformers import CrossEncoder
         except ImportError as exc:
             raise RerankerError("Reranking needs sentence-transformers: pip install sentence-transformers") from exc
-        from rag.index.embeddings import hub_reachable, is_cached
+        from rag.index.embeddings import is_cached
 
         folder = Path(model_id).expanduser()
         offline = folder.is_dir() or is_cached(model_id)
-        if not offline and not hub_reachable():
+        if not offline and not hub.reachable():
             raise RerankerError(
                 f"The reranking model {model_id} is not cached and the Hugging Face hub cannot be reached. Connect "
                 f"once to download it, point CONVERSA_RERANK_MODEL at a local folder, or leave it empty."
@@ -57,6 +60,7 @@ class CrossEncoderReranker:
         return [float(s) for s in scores]
 
 
-def load_reranker(model_id: str) -> Reranker | None:
-    """The configured reranker, or None when `model_id` is empty (reranking off)."""
-    return CrossEncoderReranker(model_id) if model_id else None
+def load_reranker(model_id: str, hub: Hub) -> Reranker | None:
+    """The configured reranker, or None when `model_id` is empty (reranking off); `hub` says where a model that is
+    not cached may be downloaded from."""
+    return CrossEncoderReranker(model_id, hub) if model_id else None

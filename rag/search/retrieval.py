@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING
 
 from langchain_core.messages import BaseMessage, HumanMessage
 
+from config.settings import RetrievalMode, Settings
+from rag.index.embeddings import Hub
 from rag.index.store import KnowledgeBase
 from rag.index.types import Hit
 from rag.search.answer_type import boost_quantities
-from rag.search.coverage import CoverageSignals, is_covered, signals
-from rag.search.fusion import Fusion, fuse
-from rag.settings import RagSettings, RetrievalMode
+from rag.search.coverage import CoverageSignals, calibration_for, is_covered, signals
+from rag.search.fusion import CONVEX_ALPHA, Fusion, fuse
 
 if TYPE_CHECKING:
     from rag.search.rerank import Reranker
@@ -68,6 +69,12 @@ class RetrievalOptions:
     """`hybrid`: dense and BM25 rankings fused; `dense`: cosine similarity only."""
     fusion: Fusion = "convex"
     """How hybrid rankings are fused: `convex` (normalised scores, the default) or `rrf` (reciprocal rank)."""
+    alpha: float = CONVEX_ALPHA
+    """The dense ranking's share in convex fusion (rag/search/fusion.py)."""
+    language_weight: bool = False
+    """Also weigh BM25 by how well the query's language matches its best passages' language (rag/search/fusion.py).
+    Off by default: it lifts cross-language questions with the bundled e5 on the held-out set but not on the dev and
+    probe sets, and costs them with a weaker dense model (docs/retrieval.md)."""
     follow_up_weight: float | None = None
     """When the search query is the no-LLM combination of earlier turns and the follow-up, search the follow-up
     alone too and fuse its rankings at this weight against 1 for the combined query. None (the default, measured
@@ -79,10 +86,11 @@ class RetrievalOptions:
     reranker: Reranker | None = None
     """A cross-encoder that reorders the best fused candidates; None keeps the fused order."""
     min_top_cosine: float | None = None
-    """The coverage threshold to use instead of the embedding model's calibrated one (rag/search/coverage.py)."""
+    """A best-cosine threshold to decide coverage with instead of the collection's calibration
+    (rag/search/coverage.py)."""
 
 
-def retrieval_options(settings: RagSettings) -> RetrievalOptions:
+def retrieval_options(settings: Settings) -> RetrievalOptions:
     """The options the settings ask for; loads the reranking model when one is configured.
 
     Raises:
@@ -92,7 +100,7 @@ def retrieval_options(settings: RagSettings) -> RetrievalOptions:
 
     return RetrievalOptions(
         mode=settings.retrieval,
-        reranker=load_reranker(settings.rerank_model),
+        reranker=load_reranker(settings.rerank_model, Hub.of(settings)),
         min_top_cosine=settings.min_top_cosine,
     )
 
@@ -141,7 +149,7 @@ def search(
     if len(queries) == 1 and not lexical:
         order = rankings.queries[0].dense
     else:
-        order = fuse(rankings, lexical, options.fusion)
+        order = fuse(rankings, lexical, options.fusion, options.alpha, options.language_weight)
     if options.answer_types and lexical and options.fusion == "convex" and options.reranker is None:
         order = boost_quantities(order, rankings.chunks, question, search_query, rankings.idf)
     if options.reranker is not None and order:
@@ -149,9 +157,9 @@ def search(
         scores = options.reranker.score(search_query, [rankings.chunks[row].text for row in pool])
         order = sorted(zip(pool, scores, strict=True), key=lambda pair: -pair[1])
     hits = [Hit(rankings.chunks[row], score) for row, score in order[:k]]
-    found = signals(rankings)
-    # A collection is always searched with its own model, whose calibrated threshold applies unless one is set.
-    covered = is_covered(found, collection.embedding.model_id, options.min_top_cosine)
+    calibration = calibration_for(collection) if options.min_top_cosine is None else None
+    found = signals(rankings, collection.embedding, calibration)
+    covered = is_covered(found, calibration, options.min_top_cosine)
     return SearchResult(question, search_query, sources_from_hits(hits), covered, found)
 
 

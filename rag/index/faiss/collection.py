@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
+import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import faiss
 import numpy as np
 
+from config.settings import DEFAULTS, EmbeddingPrecision
+from i18n import Message, message
 from rag.documents.chunking import Chunk, chunk_document, fit_to_window
 from rag.documents.pdf import LoadedDocument
 from rag.index.adding import document_info, embed_chunks
-from rag.index.atomic import write_atomic
+from rag.index.atomic import fsync_dir, write_atomic
 from rag.index.bm25 import LexicalIndex, LexicalIndexError, indexed_text, lexical_file, remove_stale_lexical_files
-from rag.index.embeddings import EmbeddingModel, deferred_embedding_model, load_embedding_model
+from rag.index.embeddings import (
+    DEFAULT_HUB,
+    EmbeddingModel,
+    Hub,
+    deferred_embedding_model,
+    load_embedding_model,
+    models_dir_of,
+)
 from rag.index.faiss.files import (
     MANIFEST,
     Manifest,
@@ -29,6 +40,7 @@ from rag.index.faiss.files import (
 from rag.index.faiss.vectors import build_index, search_one
 from rag.index.types import (
     AddResult,
+    CollectionError,
     CollectionInfo,
     DocumentInfo,
     Hit,
@@ -51,22 +63,30 @@ class Snapshot:
     lexical: LexicalIndex
 
 
+# What no manifest's stat gives: the first `refresh` always compares the manifest with the state.
+_NOT_YET = (-1, -1, -1)
+
+
 def _state(
-    manifest: Manifest, vectors: np.ndarray, chunks: list[Chunk], lexical: LexicalIndex | None = None
+    manifest: Manifest,
+    vectors: np.ndarray,
+    chunks: list[Chunk],
+    hnsw_threshold: int,
+    lexical: LexicalIndex | None = None,
 ) -> Snapshot:
-    index = build_index(vectors, manifest.dimension)
+    index = build_index(vectors, manifest.dimension, hnsw_threshold)
     lexical = lexical if lexical is not None else LexicalIndex.build([indexed_text(c) for c in chunks])
     return Snapshot(manifest, vectors, chunks, index, lexical)
 
 
-def _read_state(folder: Path, manifest: Manifest) -> Snapshot:
+def _read_state(folder: Path, manifest: Manifest, hnsw_threshold: int) -> Snapshot:
     """The manifest's generation; its BM25 index is rebuilt from the chunks if its file is missing or stale."""
     manifest, vectors, chunks = read_latest_generation(folder, manifest)
     try:
         lexical = LexicalIndex.load(lexical_file(folder, manifest.generation), len(chunks))
     except LexicalIndexError:
         lexical = None  # a collection written before BM25 existed, or by another tokeniser: rebuilt in memory
-    return _state(manifest, vectors, chunks, lexical)
+    return _state(manifest, vectors, chunks, hnsw_threshold, lexical)
 
 
 def list_collections(data_dir: Path) -> list[str]:
@@ -77,17 +97,39 @@ def list_collections(data_dir: Path) -> list[str]:
 
 
 def delete_collection(data_dir: Path, name: str) -> None:
-    shutil.rmtree(data_dir / check_name(name), ignore_errors=True)
+    """Delete a collection and its kept files, once no writer holds it; a writer that was waiting then fails.
+
+    Raises:
+        CollectionError: there is no such collection, or the folder of that name is not one (it is left alone).
+    """
+    folder = Path(data_dir) / check_name(name)
+    if folder.is_dir() and not (folder / MANIFEST).is_file():
+        raise CollectionError(message("collection.not_a_collection", folder=str(folder)))
+    # Not a name a collection can take (names cannot start with a dot), and never the same twice.
+    trash = folder.with_name(f".deleted-{name}-{uuid.uuid4().hex}")
+    try:
+        with folder_lock(folder, create=False):
+            if not (folder / MANIFEST).is_file():  # deleted meanwhile by someone else
+                raise FileNotFoundError(folder / MANIFEST)
+            # One rename: the collection is gone at once, and whoever waits for its lock finds no folder there.
+            folder.rename(trash)
+            fsync_dir(folder.parent)
+    except FileNotFoundError:
+        raise CollectionError(message("collection.missing", name=name, folder=str(data_dir))) from None
+    shutil.rmtree(trash, ignore_errors=True)
 
 
 class Collection:
     """One knowledge base: one folder under the data dir."""
 
-    def __init__(self, folder: Path, embedding: EmbeddingModel, state: Snapshot) -> None:
+    def __init__(self, folder: Path, embedding: EmbeddingModel, state: Snapshot, hnsw_threshold: int) -> None:
         self.folder = folder
         self.embedding = embedding
         self._state = state
+        self._hnsw_threshold = hnsw_threshold
         self._write_lock = threading.Lock()
+        self._manifest_seen: tuple[int, int, int] | None = _NOT_YET
+        """The manifest file `refresh` last compared with the state: (inode, mtime, size), None for none."""
 
     @classmethod
     def open(
@@ -97,12 +139,16 @@ class Collection:
         embedding: EmbeddingModel | None = None,
         *,
         new_model_id: str | None = None,
-        chunk_tokens: int = 320,
-        chunk_overlap: int = 64,
+        chunk_tokens: int = DEFAULTS.chunk_tokens,
+        chunk_overlap: int = DEFAULTS.chunk_overlap,
+        hnsw_threshold: int = DEFAULTS.hnsw_threshold,
+        precision: EmbeddingPrecision = DEFAULTS.embedding_precision,
+        hub: Hub = DEFAULT_HUB,
     ) -> Collection:
         """Open a collection, creating it (with `embedding`, or the model `new_model_id`) when it does not exist.
 
         An existing collection is always searched with the model it was built with: passing another is an error.
+        `hnsw_threshold` picks exact or approximate search; `precision` and `hub` apply when a model is loaded.
 
         Raises:
             CollectionError: the folder is damaged, holds pickles, or `embedding` is not the collection's model.
@@ -111,14 +157,20 @@ class Collection:
         manifest = read_manifest(folder) if folder.exists() else None
         if manifest is None:
             if embedding is None:
-                embedding = load_embedding_model(new_model_id) if new_model_id else load_embedding_model()
+                model_id = new_model_id or DEFAULTS.embedding_model
+                embedding = load_embedding_model(
+                    model_id, precision=precision, hub=hub, models_dir=models_dir_of(data_dir)
+                )
             size, overlap = fit_to_window(chunk_tokens, chunk_overlap, embedding.max_tokens)
             manifest = Manifest(embedding.model_id, embedding.dimension, size, overlap)
-            return cls(folder, embedding, _state(manifest, np.zeros((0, embedding.dimension), np.float32), []))
+            empty = _state(manifest, np.zeros((0, embedding.dimension), np.float32), [], hnsw_threshold)
+            return cls(folder, embedding, empty, hnsw_threshold)
         if embedding is None:
-            embedding = deferred_embedding_model(manifest.embedding_model, manifest.dimension)
+            embedding = deferred_embedding_model(
+                manifest.embedding_model, manifest.dimension, precision, hub, models_dir_of(data_dir)
+            )
         check_model(name, manifest.embedding_model, manifest.dimension, embedding.model_id, embedding.dimension)
-        return cls(folder, embedding, _read_state(folder, manifest))
+        return cls(folder, embedding, _read_state(folder, manifest, hnsw_threshold), hnsw_threshold)
 
     @property
     def name(self) -> str:
@@ -179,7 +231,8 @@ class Collection:
             self.embedding, chunks, lambda key: state.vectors[rows[key]] if key in rows else None, progress
         )
         info = document_info(document, len(chunks))
-        with self._mutation() as state:
+        deleted = message("collection.deleted_while_adding", name=self.name, file=document.name)
+        with self._mutation(deleted, started=state.manifest) as state:
             if any(d.sha256 == document.sha256 for d in state.manifest.documents):
                 return AddResult("unchanged", info, 0)
             old = [d for d in state.manifest.documents if d.name == document.name]
@@ -194,7 +247,7 @@ class Collection:
 
     def remove(self, name: str) -> bool:
         """Drop a document by file name; False when the collection does not hold it."""
-        with self._mutation() as state:
+        with self._mutation(message("collection.deleted_while_removing", name=self.name, file=name)) as state:
             gone = [d for d in state.manifest.documents if d.name == name]
             if not gone:
                 return False
@@ -218,7 +271,7 @@ class Collection:
 
     def with_lexical(self, lexical: LexicalIndex) -> Collection:
         """A read-only view of this collection searched with another BM25 index (for retrieval experiments)."""
-        return Collection(self.folder, self.embedding, replace(self._state, lexical=lexical))
+        return Collection(self.folder, self.embedding, replace(self._state, lexical=lexical), self._hnsw_threshold)
 
     def search_vector(self, query: np.ndarray, k: int) -> list[Hit]:
         state = self._state  # one snapshot for the whole search
@@ -249,19 +302,82 @@ class Collection:
             ranked.append(QueryRanking(query, weight, dense, found, known))
         return Rankings(state.chunks, ranked, state.lexical.idf)
 
+    def refresh(self) -> bool:
+        """Catch up with what other processes (the CLI, another app) committed; True when the state was reloaded.
+
+        Cheap when nothing changed: one stat of the manifest. A collection deleted meanwhile becomes a new, empty
+        one of the same name and model, which the next add creates again.
+        """
+        try:
+            stat = os.stat(self.folder / MANIFEST)
+            seen: tuple[int, int, int] | None = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        except FileNotFoundError:
+            seen = None
+        if seen == self._manifest_seen:
+            return False
+        if not self._write_lock.acquire(blocking=False):
+            return False  # a writer of this process is committing, and leaves the state up to date
+        try:
+            # Taken before the manifest is read: a commit in between only makes the next refresh read it again.
+            self._manifest_seen = seen
+            on_disk = read_manifest(self.folder) if seen else None
+            if on_disk is None:
+                if not self._state.manifest.generation:
+                    return False
+                m = self._state.manifest
+                empty = Manifest(m.embedding_model, m.dimension, m.chunk_tokens, m.chunk_overlap)
+                self._state = _state(empty, np.zeros((0, m.dimension), np.float32), [], self._hnsw_threshold)
+                return True
+            return self._catch_up(on_disk)
+        finally:
+            self._write_lock.release()
+
+    def _catch_up(self, on_disk: Manifest) -> bool:
+        """Load the committed state `on_disk` unless it is the one already loaded; True when it was loaded."""
+        current = self._state.manifest
+        if (on_disk.collection_id, on_disk.generation) == (current.collection_id, current.generation):
+            return False
+        # Possibly another collection of the same name, made after this one was deleted, with another model.
+        check_model(
+            self.name, on_disk.embedding_model, on_disk.dimension, self.embedding.model_id, self.embedding.dimension
+        )
+        self._state = _read_state(self.folder, on_disk, self._hnsw_threshold)
+        return True
+
     @contextmanager
-    def _mutation(self) -> Iterator[Snapshot]:
-        """Serialise writers (threads and processes); start from the latest state, reloaded if another process wrote."""
-        with self._write_lock, folder_lock(self.folder):
+    def _mutation(self, deleted: Message, started: Manifest | None = None) -> Iterator[Snapshot]:
+        """Serialise writers (threads and processes); start from the latest state, reloaded if another process wrote.
+
+        A change begun on a committed collection (`started`: the state it began from, by default the current one)
+        that was deleted since fails with `deleted`: writing it would bring back the collection's old documents,
+        or mix them into a new collection of the same name. A collection never committed is created.
+        """
+        with self._write_lock, ExitStack() as held:
+            started = started or self._state.manifest
+            try:
+                # Only a collection never committed may create its folder.
+                held.enter_context(folder_lock(self.folder, create=not started.generation))
+            except FileNotFoundError:
+                raise CollectionError(deleted) from None
             on_disk = read_manifest(self.folder)
-            if on_disk is not None and on_disk.generation != self._state.manifest.generation:
-                self._state = _read_state(self.folder, on_disk)
+            if on_disk is None and started.generation:
+                raise CollectionError(deleted)
+            if on_disk is not None and started.collection_id and on_disk.collection_id != started.collection_id:
+                raise CollectionError(deleted)  # and another collection made under the same name
+            if on_disk is not None:
+                self._catch_up(on_disk)
             yield self._state
 
     def _commit(self, state: Snapshot, docs: list[DocumentInfo], vectors: np.ndarray, chunks: list[Chunk]) -> None:
         m = state.manifest
         manifest = Manifest(
-            m.embedding_model, m.dimension, m.chunk_tokens, m.chunk_overlap, generation=m.generation + 1, documents=docs
+            m.embedding_model,
+            m.dimension,
+            m.chunk_tokens,
+            m.chunk_overlap,
+            generation=m.generation + 1,
+            documents=docs,
+            collection_id=m.collection_id or uuid.uuid4().hex,
         )
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         lexical = LexicalIndex.build([indexed_text(c) for c in chunks])
@@ -270,4 +386,4 @@ class Collection:
         write_generation(self.folder, manifest, vectors, chunks)
         remove_stale_lexical_files(self.folder, manifest.generation)
         self._sweep_files(docs)
-        self._state = _state(manifest, vectors, chunks, lexical)
+        self._state = _state(manifest, vectors, chunks, self._hnsw_threshold, lexical)

@@ -14,15 +14,18 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from i18n import message
 from rag.documents.chunking import Chunk
 from rag.index.atomic import fsync_dir, write_atomic
 from rag.index.types import CollectionError, CollectionInfo, DocumentInfo, chunk_from_record, is_count, short
-from rag.messages import message
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 # Far above any embedding model's width; a manifest declaring more is damaged or crafted.
 _MAX_DIMENSION = 8192
+# Far above any collection's size (FAISS counts in int64, the file header packs them): a manifest listing more
+# pages, chunks or generations is damaged or crafted.
+_MAX_COUNT = 2**40
 # Commits take milliseconds: a reader overtaken this many times in a row is facing a real fault, not a race.
 _READ_ATTEMPTS = 5
 _PICKLE_SUFFIXES = (".pkl", ".pickle")
@@ -33,6 +36,10 @@ class Manifest(CollectionInfo):
     """Everything needed to reopen a FAISS collection: how it was built, what it holds, and the file format."""
 
     format_version: int = FORMAT_VERSION
+    collection_id: str = ""
+    """Set by the first commit and kept by every later one: a collection deleted and made again under the same
+    name has another id, so a writer that loaded the old one cannot mistake it for its own. Empty in manifests
+    written before ids existed, until their next commit."""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, indent=1)
@@ -63,12 +70,18 @@ def manifest_problem(m: Manifest) -> str | None:
         return message("manifest.dimension")
     if not is_count(m.generation):
         return message("manifest.generation")
+    if not isinstance(m.collection_id, str):
+        return message("manifest.collection_id")
     if not (isinstance(m.embedding_model, str) and is_count(m.chunk_tokens, 1) and is_count(m.chunk_overlap)):
         return message("manifest.model_or_chunks")
+    if m.generation > _MAX_COUNT:
+        return message("manifest.generation")
     for d in m.documents:
         strings = isinstance(d.name, str) and isinstance(d.sha256, str) and isinstance(d.added_at, str)
-        if not (strings and is_count(d.pages) and is_count(d.chunks)):
+        if not (strings and is_count(d.pages) and is_count(d.chunks) and max(d.pages, d.chunks) <= _MAX_COUNT):
             return message("manifest.document", name=short(d.name))
+    if sum(d.chunks for d in m.documents) > _MAX_COUNT:
+        return message("manifest.document", name=short(m.documents[-1].name))
     return None
 
 
@@ -187,12 +200,37 @@ def remove_stale_files(folder: Path, generation: int) -> None:
 
 
 @contextmanager
-def folder_lock(folder: Path) -> Iterator[None]:
-    """An exclusive lock between processes writing the same collection (the CLI and the app, say)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".lock", "a+") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+def folder_lock(folder: Path, create: bool = True) -> Iterator[None]:
+    """An exclusive lock between processes writing the same collection (the CLI and the app, say), or deleting it.
+
+    Deleting renames the folder away, lock file and all, while holding the lock: whoever was waiting on that file
+    gets a lock on a file that is no longer the folder's, notices, and locks the folder's current `.lock` instead.
+
+    Raises:
+        FileNotFoundError: `create` is False and the folder does not exist (any more).
+    """
+    path = folder / ".lock"
+    while True:
+        if create:
+            folder.mkdir(parents=True, exist_ok=True)
         try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            handle = open(path, "a+")
+        except FileNotFoundError:
+            if not create:
+                raise
+            continue  # renamed away between the mkdir and the open
+        with handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                if _is_current(handle.fileno(), path):
+                    yield
+                    return
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _is_current(fd: int, path: Path) -> bool:
+    try:
+        return os.path.samestat(os.fstat(fd), os.stat(path))
+    except FileNotFoundError:
+        return False

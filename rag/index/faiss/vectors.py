@@ -13,22 +13,18 @@ HNSW_EF_SEARCH = 128
 HNSW_EF_CONSTRUCTION = 40
 
 
-def build_index(vectors: np.ndarray, dimension: int, hnsw_threshold: int | None = None) -> faiss.Index:
+def build_index(vectors: np.ndarray, dimension: int, hnsw_threshold: int) -> faiss.Index:
     """An inner-product index holding `vectors` (normalised, so scores are cosines).
 
     Args:
         vectors: float32 array of shape (n, dimension); may be empty.
         dimension: the embedding model's dimension.
         hnsw_threshold: from this many vectors on, an approximate HNSW index is built instead of an exact flat one;
-            None reads CONVERSA_HNSW_THRESHOLD through the settings (`RagSettings.hnsw_threshold`), 0 never.
+            0 never (CONVERSA_HNSW_THRESHOLD, `Settings.hnsw_threshold`).
 
     Returns:
         `faiss.IndexFlatIP` below the threshold, `faiss.IndexHNSWFlat` (inner product) at or above it.
     """
-    if hnsw_threshold is None:
-        from rag.settings import load_settings
-
-        hnsw_threshold = load_settings().hnsw_threshold
     vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, dimension)
     if len(vectors) >= hnsw_threshold > 0:
         index = faiss.IndexHNSWFlat(dimension, HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)

@@ -4,8 +4,10 @@ One Qdrant collection `conversa-<name>` holds three kinds of points:
 - chunks: the e5 vector (named `dense`, dot product over normalised vectors = cosine), the BM25 term weights as a
   sparse vector (named `bm25`; Qdrant applies the IDF part over the whole collection), and the passage with its
   file, page and label as payload;
-- documents: one vectorless point per file, its record. Upserting it is what makes the file's chunks searchable,
-  and deleting it hides them, so every search is consistent with the documents listed, across processes;
+- documents: one vectorless point per file name, its record. Upserting it is what makes the file's chunks
+  searchable, and deleting it hides them, so every search is consistent with the documents listed, across
+  processes. It is written compare-and-set (only over the version the writer started from), so of two processes
+  replacing the same file one wins and the other fails cleanly;
 - the collection's own settings (embedding model, dimension, chunking) live in the collection's metadata.
 
 The kept PDF copies, for showing cited pages, stay on the machine that ingested them.
@@ -21,12 +23,14 @@ from typing import Any
 
 import numpy as np
 
+from config.settings import Settings
+from i18n import message
 from rag.documents.chunking import Chunk, chunk_document, fit_to_window
 from rag.documents.pdf import LoadedDocument
 from rag.index.adding import document_info, embed_chunks
 from rag.index.atomic import write_atomic
 from rag.index.bm25 import indexed_text, query_words, term_id, term_weights, tokenize
-from rag.index.embeddings import EmbeddingModel, deferred_embedding_model, load_embedding_model
+from rag.index.embeddings import EmbeddingModel, Hub, deferred_embedding_model, load_embedding_model, models_dir_of
 from rag.index.qdrant.connection import PREFIX, Connection, connect, explained
 from rag.index.qdrant.records import CollectionConfig, chunk_id, chunks_of, document_record, kind_is, record_id
 from rag.index.types import (
@@ -41,8 +45,6 @@ from rag.index.types import (
     check_name,
     chunk_from_record,
 )
-from rag.messages import message
-from rag.settings import RagSettings
 
 _DENSE, _LEXICAL = "dense", "bm25"
 _UPSERT_BATCH = 128
@@ -66,7 +68,7 @@ class QdrantCollection:
         self._vocabulary: dict[str, frozenset[int]] = {}
 
     @classmethod
-    def open(cls, settings: RagSettings, name: str, embedding: EmbeddingModel | None = None) -> QdrantCollection:
+    def open(cls, settings: Settings, name: str, embedding: EmbeddingModel | None = None) -> QdrantCollection:
         """Open the collection, or start a new one (created in Qdrant by its first document).
 
         Raises:
@@ -81,14 +83,25 @@ class QdrantCollection:
             metadata = client.get_collection(qname).config.metadata if exists else None
         files = settings.data_dir / ".qdrant-files" / name
         if not exists:
-            embedding = embedding or load_embedding_model(settings.embedding_model)
+            embedding = embedding or load_embedding_model(
+                settings.embedding_model,
+                precision=settings.embedding_precision,
+                hub=Hub.of(settings),
+                models_dir=models_dir_of(settings.data_dir),
+            )
             size, overlap = fit_to_window(settings.chunk_tokens, settings.chunk_overlap, embedding.max_tokens)
             # The typical passage length BM25 normalises by is set from the first document (see `_create`).
             config = CollectionConfig(embedding.model_id, embedding.dimension, size, overlap, average_terms=1.0)
             return cls(connection, name, embedding, config, files)
         config = CollectionConfig.from_metadata(metadata, qname)
         if embedding is None:
-            embedding = deferred_embedding_model(config.embedding_model, config.dimension)
+            embedding = deferred_embedding_model(
+                config.embedding_model,
+                config.dimension,
+                settings.embedding_precision,
+                Hub.of(settings),
+                models_dir_of(settings.data_dir),
+            )
         check_model(name, config.embedding_model, config.dimension, embedding.model_id, embedding.dimension)
         return cls(connection, name, embedding, config, files)
 
@@ -121,6 +134,10 @@ class QdrantCollection:
                 return
 
     def documents(self) -> list[DocumentInfo]:
+        return [doc for _, doc in self._records()]
+
+    def _records(self) -> list[tuple[str, DocumentInfo]]:
+        """The document records, with their point ids."""
         from qdrant_client import models
 
         with explained(self._connection):
@@ -128,7 +145,8 @@ class QdrantCollection:
                 return []
             without_terms = models.PayloadSelectorExclude(exclude=["terms"])
             records = list(self._scroll(models.Filter(must=[kind_is("document")]), payload=without_terms))
-        return sorted((document_record(r.payload) for r in records), key=lambda d: (d.added_at, d.name))
+        found = [(str(r.id), document_record(r.payload)) for r in records]
+        return sorted(found, key=lambda r: (r[1].added_at, r[1].name))
 
     def chunk_count(self) -> int:
         return sum(d.chunks for d in self.documents())
@@ -147,37 +165,59 @@ class QdrantCollection:
 
     def add(self, document: LoadedDocument, progress: Progress | None = None, data: bytes | None = None) -> AddResult:
         """Index a document; an unchanged one is skipped, a changed one (same name) replaces its old chunks, and
-        only its passages that changed are embedded again."""
-        docs = self.documents()
-        current = next((d for d in docs if d.sha256 == document.sha256), None)
+        only its passages that changed are embedded again.
+
+        Raises:
+            CollectionError: another writer (another process, or thread) replaced or removed the file while this
+                one embedded it; nothing was added.
+        """
+        records = self._records()
+        current = next((d for _, d in records if d.sha256 == document.sha256), None)
         if current is not None:
             return AddResult("unchanged", current, 0)
         chunks = self.chunk_document(document)
-        known = self._vectors_of([d.sha256 for d in docs if d.name == document.name])
+        known = self._vectors_of([d.sha256 for _, d in records if d.name == document.name])
         vectors, embedded = embed_chunks(self.embedding, chunks, known.get, progress)
         info = document_info(document, len(chunks))
-        status = self.add_embedded(info, chunks, vectors, data)
+        status = self.add_embedded(info, chunks, vectors, data, seen=records)
         return AddResult(status, info, embedded if status != "unchanged" else 0)
 
     def add_embedded(
-        self, info: DocumentInfo, chunks: list[Chunk], vectors: np.ndarray, data: bytes | None = None
+        self,
+        info: DocumentInfo,
+        chunks: list[Chunk],
+        vectors: np.ndarray,
+        data: bytes | None = None,
+        seen: list[tuple[str, DocumentInfo]] | None = None,
     ) -> str:
         """Store a document whose chunks are already embedded with this collection's model (by `add`, or copied
-        from another store); returns `added`, `replaced` or `unchanged`."""
+        from another store); returns `added`, `replaced` or `unchanged`.
+
+        `seen` holds the records as they were when the work began (default: now); if the file's record changed
+        since, or changes before this commit, another writer got there first and this one fails cleanly.
+
+        Raises:
+            CollectionError: another writer replaced or removed the file first; nothing was added.
+        """
+        lost = CollectionError(message("qdrant.replaced_meanwhile", name=self._name, file=info.name))
         with self._write_lock:
-            docs = self.documents()
-            if any(d.sha256 == info.sha256 for d in docs):
+            records = self._records()
+            if any(d.sha256 == info.sha256 for _, d in records):
                 return "unchanged"
-            old = [d for d in docs if d.name == info.name]
+            old = [r for r in (records if seen is None else seen) if r[1].name == info.name]
+            if old != [r for r in records if r[1].name == info.name]:
+                raise lost
             if data is not None:
                 self._files.mkdir(parents=True, exist_ok=True)
                 write_atomic(self._files / f"{info.sha256}.pdf", lambda tmp: Path(tmp).write_bytes(data))
             with explained(self._connection):
                 self._create(chunks)
                 terms = self._upsert_chunks(info.sha256, chunks, vectors)
-                self._commit(info, old, terms)
-                self._delete_chunks([d.sha256 for d in old])
-            self._drop_files(old)
+                if not self._commit(info, old, terms):
+                    self._discard(info.sha256)
+                    raise lost
+                self._delete_chunks([d.sha256 for _, d in old])
+            self._drop_files([d for _, d in old])
         return "replaced" if old else "added"
 
     def remove(self, name: str) -> bool:
@@ -185,15 +225,15 @@ class QdrantCollection:
         from qdrant_client import models
 
         with self._write_lock:
-            gone = [d for d in self.documents() if d.name == name]
+            gone = [(point, d) for point, d in self._records() if d.name == name]
             if not gone:
                 return False
             with explained(self._connection):
                 # Deleting the records is the commit: from here on no search returns the chunks.
-                ids: list[int | str | uuid.UUID] = [record_id(d.sha256) for d in gone]
+                ids: list[int | str | uuid.UUID] = [point for point, _ in gone]
                 self._connection.client.delete(self._qname, models.PointIdsList(points=ids), wait=True)
-                self._delete_chunks([d.sha256 for d in gone])
-            self._drop_files(gone)
+                self._delete_chunks([d.sha256 for _, d in gone])
+            self._drop_files([d for _, d in gone])
         return True
 
     def rank(self, queries: list[tuple[str, float]], n: int, lexical: bool = True) -> Rankings:
@@ -245,6 +285,12 @@ class QdrantCollection:
                 ranked.append(QueryRanking(query, weight, dense, found, known))
         return Rankings(chunks, ranked)
 
+    def refresh(self) -> bool:
+        """Nothing to reload: documents are read from Qdrant on every call, each document's vocabulary is cached
+        under its content hash (which never changes), and the collection's settings are read again before each
+        write."""
+        return False
+
     def _known_fraction(self, words: list[tuple[str, ...]], shas: list[str]) -> float:
         """Share of the query's words that occur in any listed document (as `LexicalIndex.known_fraction`)."""
         if not words:
@@ -254,12 +300,13 @@ class QdrantCollection:
         return known / len(words)
 
     def _vocabularies(self, shas: list[str]) -> list[frozenset[int]]:
-        """The term ids of each document, read from its record once: a record never changes under its hash."""
+        """The term ids of each document, read from its record once: a document never changes under its hash."""
+        from qdrant_client import models
+
         missing = [sha for sha in shas if sha not in self._vocabulary]
         if missing:
-            records = self._connection.client.retrieve(
-                self._qname, ids=[record_id(sha) for sha in missing], with_payload=["sha256", "terms"]
-            )
+            of_missing = models.FieldCondition(key="sha256", match=models.MatchAny(any=missing))
+            records = self._scroll(models.Filter(must=[kind_is("document"), of_missing]), payload=["sha256", "terms"])
             for record in records:
                 payload = record.payload or {}
                 terms = payload.get("terms")
@@ -346,18 +393,48 @@ class QdrantCollection:
             self._connection.client.upsert(self._qname, points[start : start + _UPSERT_BATCH], wait=True)
         return terms
 
-    def _commit(self, info: DocumentInfo, old: list[DocumentInfo], terms: set[int]) -> None:
-        """Make the new document's chunks searchable and the replaced ones' not, in one request. The record also
-        holds the document's vocabulary, which tells how many of a question's words the collection knows."""
+    def _commit(self, info: DocumentInfo, old: list[tuple[str, DocumentInfo]], terms: set[int]) -> bool:
+        """Make the new document's chunks searchable and the replaced ones' not, in one request, unless another
+        writer changed the file's record since `old` was read; True when this writer's record is the one stored.
+
+        The record is written compare-and-set: over the version `old` holds (Qdrant's `update_filter` on its hash),
+        or only if there is none (`insert_only`). It also holds the document's vocabulary, which tells how many of
+        a question's words the collection knows, and a token that says which writer stored it.
+        """
         from qdrant_client import models
 
-        payload = {"kind": "document", **info.__dict__, "terms": sorted(terms)}
-        record = models.PointStruct(id=record_id(info.sha256), vector={}, payload=payload)
-        operations: list[Any] = [models.UpsertOperation(upsert=models.PointsList(points=[record]))]
-        if old:
-            ids: list[int | str | uuid.UUID] = [record_id(d.sha256) for d in old]
-            operations.append(models.DeleteOperation(delete=models.PointIdsList(points=ids)))
-        self._connection.client.batch_update_points(self._qname, operations, wait=True)
+        point = record_id(info.name)
+        token = uuid.uuid4().hex
+        payload = {"kind": "document", **info.__dict__, "terms": sorted(terms), "writer": token}
+        record = models.PointStruct(id=point, vector={}, payload=payload)
+        current = [d for p, d in old if p == point]
+        if current:
+            same_version = models.FieldCondition(key="sha256", match=models.MatchValue(value=current[0].sha256))
+            upsert = models.PointsList(
+                points=[record],
+                update_filter=models.Filter(must=[same_version]),
+                update_mode=models.UpdateMode.UPDATE_ONLY,
+            )
+        else:
+            upsert = models.PointsList(points=[record], update_mode=models.UpdateMode.INSERT_ONLY)
+        operations: list[Any] = [models.UpsertOperation(upsert=upsert)]
+        # Records kept under the file's hash by earlier versions: superseded whoever wins.
+        legacy: list[int | str | uuid.UUID] = [p for p, _ in old if p != point]
+        if legacy:
+            operations.append(models.DeleteOperation(delete=models.PointIdsList(points=legacy)))
+        client = self._connection.client
+        client.batch_update_points(self._qname, operations, wait=True)
+        # A conditional write that does not apply is not an error: read back whose record is stored.
+        stored = client.retrieve(self._qname, ids=[point], with_payload=["writer"])
+        return bool(stored) and (stored[0].payload or {}).get("writer") == token
+
+    def _discard(self, sha256: str) -> None:
+        """Undo a writer that lost: its chunks and kept PDF, unless a record lists the same content (the winner
+        may have stored the very same file)."""
+        if any(d.sha256 == sha256 for _, d in self._records()):
+            return
+        self._delete_chunks([sha256])
+        (self._files / f"{sha256}.pdf").unlink(missing_ok=True)
 
     def _delete_chunks(self, shas: list[str]) -> None:
         from qdrant_client import models

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from config.settings import Settings
+from i18n import message
 from rag.index.types import CollectionError, check_name
-from rag.messages import message
-from rag.settings import RagSettings
 
 PREFIX = "conversa-"
 """Conversa's collections are the Qdrant collections named with this prefix."""
@@ -42,13 +42,13 @@ def safe_url(url: str) -> str:
     return f"{parts.scheme}://{host}{f':{parts.port}' if parts.port else ''}{parts.path}" if parts.scheme else url
 
 
-def local_path(settings: RagSettings) -> str:
+def local_path(settings: Settings) -> str:
     """Where Qdrant's embedded local mode keeps its data: beside the FAISS collections, in a folder no collection
     name can take (names cannot start with a dot)."""
     return str((settings.data_dir / ".qdrant").resolve())
 
 
-def connect(settings: RagSettings) -> Connection:
+def connect(settings: Settings) -> Connection:
     """One client per server (or local folder) per process: local mode allows a single client per folder."""
     url = settings.qdrant_url
     folder = "" if url else local_path(settings)
@@ -95,7 +95,7 @@ def explained(connection: Connection) -> Iterator[None]:
         raise CollectionError(message("qdrant.unreachable", where=connection.where)) from exc
 
 
-def list_qdrant_collections(settings: RagSettings) -> list[str]:
+def list_qdrant_collections(settings: Settings) -> list[str]:
     """Names of Conversa's collections on the Qdrant server (or in the local store)."""
     connection = connect(settings)
     with explained(connection):
@@ -103,10 +103,16 @@ def list_qdrant_collections(settings: RagSettings) -> list[str]:
     return sorted(n[len(PREFIX) :] for n in names if n.startswith(PREFIX))
 
 
-def delete_qdrant_collection(settings: RagSettings, name: str) -> None:
+def delete_qdrant_collection(settings: Settings, name: str) -> None:
+    """Delete a collection and the PDFs this machine kept for it.
+
+    Raises:
+        CollectionError: there is no such collection, or Qdrant cannot be used.
+    """
     connection = connect(settings)
     qname = PREFIX + check_name(name)
     with explained(connection):
-        if connection.client.collection_exists(qname):
-            connection.client.delete_collection(qname)
+        if not connection.client.collection_exists(qname):
+            raise CollectionError(message("qdrant.missing_collection", name=name, where=connection.where))
+        connection.client.delete_collection(qname)
     shutil.rmtree(settings.data_dir / ".qdrant-files" / name, ignore_errors=True)

@@ -6,8 +6,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from i18n import message
 from rag.index.types import CollectionError, DocumentInfo, is_count
-from rag.messages import message
 
 _FORMAT = 1
 # Point ids derive from content, so re-adding a file after a crash overwrites its half-written chunks.
@@ -57,8 +57,10 @@ def chunk_id(sha256: str, index: int) -> str:
     return str(uuid.uuid5(_IDS, f"chunk:{sha256}:{index}"))
 
 
-def record_id(sha256: str) -> str:
-    return str(uuid.uuid5(_IDS, f"document:{sha256}"))
+def record_id(name: str) -> str:
+    """The point of a document's record: one per file name, so writers replacing the same file meet on one point.
+    (Collections written before kept records under the file's hash; those are replaced at the file's next write.)"""
+    return str(uuid.uuid5(_IDS, f"document-name:{name}"))
 
 
 def kind_is(kind: str) -> Any:

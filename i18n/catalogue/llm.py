@@ -1,9 +1,11 @@
-"""Every sentence llm/ shows to users, by code, in English (the CLI's language and the fallback) and pt-BR."""
+"""What llm/ says to users (providers, models, keys, failures), by code, in English and pt-BR."""
 
 from __future__ import annotations
 
-from i18n import Message, Templates
+from i18n.templates import Templates
 
+# "cli" (optional) is how the command line says a sentence that, in the app, points at the sidebar; other codes
+# are said in English there.
 # Each code's languages sit together, so a sentence cannot be changed in one language and forgotten in the other.
 # Commands, variable names, URLs and model names stay verbatim in every language. `{x!c}` capitalises a parameter
 # that starts a sentence ("o Ollama em …" -> "O Ollama em …").
@@ -20,18 +22,19 @@ TEMPLATES: Templates = {
         "en": "the OpenAI-compatible server at {url}",
         "pt": "o servidor compatível com OpenAI em {url}",
     },
-    # Settings and set-up (llm/errors.py, llm/settings.py, llm/catalog.py, llm/hf.py).
+    # Set-up (llm/errors.py, llm/providers.py, llm/catalog.py, llm/hf.py).
     "unknown_provider": {
         "en": "Unknown LLM provider {name!r}: choose one of {valid}.",
         "pt": "Provedor de LLM desconhecido {name!r}: escolha um destes: {valid}.",
     },
-    "not_a_number": {
-        "en": "{variable} must be a number, got {raw!r}: fix it in .env or the environment.",
-        "pt": "{variable} deve ser um número, mas recebeu {raw!r}: corrija no .env ou no ambiente.",
+    "fake_not_allowed": {
+        "en": "The fake model answers for tests and demos only: set CONVERSA_ALLOW_FAKE_LLM=1 to use it.",
+        "pt": "O modelo falso responde só em testes e demonstrações: defina CONVERSA_ALLOW_FAKE_LLM=1 para usá-lo.",
     },
     "missing_key": {
         "en": "{label} needs {variable}: put it in .env (see .env.example) or paste it in the sidebar.",
         "pt": "{label!c} precisa de {variable}: coloque-a no .env (veja o .env.example) ou cole-a na barra lateral.",
+        "cli": "{label} needs {variable}: put it in .env (see .env.example) or export it in the environment.",
     },
     "missing_package": {
         "en": "The {provider} provider needs extra packages: run `pip install {packages}`.",
@@ -108,6 +111,10 @@ TEMPLATES: Templates = {
         "pt": "O servidor compatível com OpenAI em {url} não respondeu em {timeout:g} s: verifique se ele está "
         "rodando.",
     },
+    "compatible_ready_one": {
+        "en": "The OpenAI-compatible server at {url} is reachable ({count} model served).",
+        "pt": "O servidor compatível com OpenAI em {url} está acessível ({count} modelo disponível).",
+    },
     "compatible_ready": {
         "en": "The OpenAI-compatible server at {url} is reachable ({count} models served).",
         "pt": "O servidor compatível com OpenAI em {url} está acessível ({count} modelos disponíveis).",
@@ -136,7 +143,7 @@ TEMPLATES: Templates = {
         "pt": "o modelo ainda pode estar carregando, pergunte de novo",
     },
     "hint_retry": {"en": "try again", "pt": "tente de novo"},
-    "interrupted": {
+    "connection_interrupted": {
         "en": "The connection to {where} was interrupted mid-answer: the text so far is kept; check that the server "
         "is still running and ask again.",
         "pt": "A conexão com {where} caiu no meio da resposta: o texto recebido até aqui foi mantido; verifique se o "
@@ -157,6 +164,7 @@ TEMPLATES: Templates = {
         "en": "{where!c} rejected the API key (HTTP {status}): check {variable} in .env or the key in the sidebar.",
         "pt": "{where!c} recusou a chave de API (HTTP {status}): confira {variable} no .env ou a chave na barra "
         "lateral.",
+        "cli": "{where!c} rejected the API key (HTTP {status}): check {variable} in .env or the environment.",
     },
     "the_api_key": {"en": "the API key", "pt": "a chave de API"},
     "quota": {
@@ -172,6 +180,7 @@ TEMPLATES: Templates = {
     "no_such_model": {
         "en": "{where!c} has no model {model} (HTTP 404): pick another model in the sidebar.",
         "pt": "{where!c} não tem o modelo {model} (HTTP 404): escolha outro modelo na barra lateral.",
+        "cli": "{where!c} has no model {model} (HTTP 404): pass another one with --model.",
     },
     "no_model_given": {"en": "(none given)", "pt": "(nenhum informado)"},
     "context_too_long": {
@@ -217,14 +226,3 @@ TEMPLATES: Templates = {
         "pt": "{where!c} falhou com {error_type}: veja os detalhes no log do terminal e tente de novo.",
     },
 }
-
-
-def message(code: str, **params: object) -> Message:
-    """The llm/ sentence `code` with its parameters; str() of it is the English text."""
-    return Message(TEMPLATES, code, params)
-
-
-def provider_label(provider: str) -> Message:
-    """How a provider is named inside a sentence ("Groq"; in Portuguese "o Groq")."""
-    code = f"provider.{provider}"
-    return message(code) if code in TEMPLATES else message("provider.other", provider=provider)

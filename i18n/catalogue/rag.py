@@ -1,8 +1,8 @@
-"""Every sentence rag/ shows to users, by code, in English (the CLI's language and the fallback) and pt-BR."""
+"""What rag/ says to users (documents, index, search, answers, the core), by code, in English and pt-BR."""
 
 from __future__ import annotations
 
-from i18n import Message, Templates
+from i18n.templates import Templates
 
 # Each code's languages sit together, so a sentence cannot be changed in one language and forgotten in the other.
 TEMPLATES: Templates = {
@@ -99,30 +99,13 @@ TEMPLATES: Templates = {
         "en": "The PDF cannot be opened to show the page ({detail}).",
         "pt": "O PDF não pode ser aberto para mostrar a página ({detail}).",
     },
+    "page.no_such_page_one": {
+        "en": "The PDF has {pages} page; page {page} does not exist.",
+        "pt": "O PDF tem {pages} página; a página {page} não existe.",
+    },
     "page.no_such_page": {
         "en": "The PDF has {pages} pages; page {page} does not exist.",
         "pt": "O PDF tem {pages} páginas; a página {page} não existe.",
-    },
-    # Settings the app refuses to start with.
-    "settings.follow_up": {
-        "en": "CONVERSA_FOLLOW_UP must be `llm` or `concat`, not {value!r}.",
-        "pt": "CONVERSA_FOLLOW_UP deve ser `llm` ou `concat`, não {value!r}.",
-    },
-    "settings.retrieval": {
-        "en": "CONVERSA_RETRIEVAL must be `hybrid` or `dense`, not {value!r}.",
-        "pt": "CONVERSA_RETRIEVAL deve ser `hybrid` ou `dense`, não {value!r}.",
-    },
-    "settings.min_top_cosine": {
-        "en": "CONVERSA_MIN_TOP_COSINE must be a number from -1 to 1 (a cosine), or empty, not {value!r}.",
-        "pt": "CONVERSA_MIN_TOP_COSINE deve ser um número de -1 a 1 (um cosseno), ou vazio, não {value!r}.",
-    },
-    "settings.precision": {
-        "en": "CONVERSA_EMBEDDING_PRECISION must be one of {choices}, not {value!r}.",
-        "pt": "CONVERSA_EMBEDDING_PRECISION deve ser um de {choices}, não {value!r}.",
-    },
-    "settings.vector_store": {
-        "en": "CONVERSA_VECTOR_STORE must be `faiss` or `qdrant`, not {value!r}.",
-        "pt": "CONVERSA_VECTOR_STORE deve ser `faiss` ou `qdrant`, não {value!r}.",
     },
     # Collections on disk (rag/index/faiss/files.py) that cannot be opened as asked.
     "collection.invalid_name": {
@@ -170,6 +153,23 @@ TEMPLATES: Templates = {
     "manifest.document": {
         "en": "lists a document with invalid values ({name!r})",
         "pt": "lista um documento com valores inválidos ({name!r})",
+    },
+    "manifest.collection_id": {"en": "declares an invalid collection id", "pt": "declara um id de coleção inválido"},
+    "collection.missing": {
+        "en": "There is no collection {name!r} in {folder}.",
+        "pt": "Não há coleção {name!r} em {folder}.",
+    },
+    "collection.not_a_collection": {
+        "en": "{folder} is not a Conversa collection (it has no manifest.json); nothing was deleted.",
+        "pt": "{folder} não é uma coleção do Conversa (não tem manifest.json); nada foi apagado.",
+    },
+    "collection.deleted_while_adding": {
+        "en": "Collection {name!r} was deleted while {file} was being added; nothing was added.",
+        "pt": "A coleção {name!r} foi apagada enquanto {file} era adicionado; nada foi adicionado.",
+    },
+    "collection.deleted_while_removing": {
+        "en": "Collection {name!r} was deleted before {file} could be removed from it; nothing was removed.",
+        "pt": "A coleção {name!r} foi apagada antes que {file} pudesse ser removido dela; nada foi removido.",
     },
     "collection.unreadable": {
         "en": "The collection in {folder} cannot be read ({detail}); {rebuild}",
@@ -233,6 +233,16 @@ TEMPLATES: Templates = {
         "pt": "A coleção {name!r} acabou de ser criada com o modelo de embeddings {model}; abra-a de novo para "
         "usá-la com esse modelo.",
     },
+    "qdrant.missing_collection": {
+        "en": "There is no collection {name!r} in Qdrant at {where}.",
+        "pt": "Não há coleção {name!r} no Qdrant em {where}.",
+    },
+    "qdrant.replaced_meanwhile": {
+        "en": "Collection {name!r}: another writer replaced {file} first; nothing was added. Add it again to replace "
+        "that version.",
+        "pt": "Coleção {name!r}: outro processo substituiu {file} antes; nada foi adicionado. Adicione-o de novo para "
+        "substituir aquela versão.",
+    },
     "qdrant.nothing_to_copy": {
         "en": "There is no collection {name!r} in {folder} to copy.",
         "pt": "Não há coleção {name!r} em {folder} para copiar.",
@@ -271,6 +281,14 @@ TEMPLATES: Templates = {
         "it first.",
         "pt": "Não existe a coleção {name!r}: veja as coleções existentes ou adicione documentos a ela primeiro.",
     },
+    "ingest.name_not_utf8": {
+        "en": "its file name is not valid UTF-8 text: rename the file and add it again.",
+        "pt": "o nome do arquivo não é texto UTF-8 válido: renomeie o arquivo e adicione-o de novo.",
+    },
+    "ingest.no_files": {
+        "en": "There are no files to ingest in {paths}: give PDF files or folders that hold some.",
+        "pt": "Não há arquivos para indexar em {paths}: indique arquivos PDF ou pastas que os contenham.",
+    },
     "answer.no_documents": {
         "en": "Collection {name!r} has no documents yet: add some first (`python -m rag ingest FILES`).",
         "pt": "A coleção {name!r} ainda não tem documentos: adicione alguns primeiro.",
@@ -284,8 +302,3 @@ TEMPLATES: Templates = {
         "pt": "O modelo devolveu uma pergunta autônoma vazia.",
     },
 }
-
-
-def message(code: str, **params: object) -> Message:
-    """The rag/ sentence `code` with its parameters; str() of it is the English text."""
-    return Message(TEMPLATES, code, params)
