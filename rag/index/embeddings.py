@@ -179,6 +179,19 @@ class DeferredEmbeddingModel(EmbeddingModel):
     def embeddings(self) -> Embeddings:
         return self.loaded().embeddings
 
+    # Each call goes to the loaded model itself, with its own memory of recent queries.
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        return self.loaded().count_tokens(texts)
+
+    def embed_passages(self, texts: list[str]) -> list[list[float]]:
+        return self.loaded().embed_passages(texts)
+
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        return self.loaded().embed_queries(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.loaded().embed_query(text)
+
     @property  # type: ignore[override]
     def max_tokens(self) -> int:
         return self.loaded().max_tokens
