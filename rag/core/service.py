@@ -17,7 +17,7 @@ from rag.answer.chain import build_chain
 from rag.answer.citations import check_answer
 from rag.core.events import AnswerEvent, Checked, Done, Failed, Searching, SourcesFound, Token
 from rag.core.inputs import InputError, check_collection_name, check_k, clean_history, clean_question
-from rag.index.embeddings import EmbeddingModel, Hub, load_embedding_model
+from rag.index.embeddings import EmbeddingModel, Hub, load_embedding_model, models_dir_of
 from rag.index.ingest import FileReport, expand_paths, ingest_file, ingest_paths
 from rag.index.store import KnowledgeBase, delete_collection, list_collections, open_collection
 from rag.index.types import CollectionError, DocumentInfo, Progress, printable
@@ -39,6 +39,8 @@ class Conversa:
     def __init__(self, settings: Settings, embedding: EmbeddingModel | None = None) -> None:
         self.settings = settings
         self._embedding = embedding
+        # Models of existing collections by id, so collections built with the same model share one copy.
+        self._models: dict[str, EmbeddingModel] = {}
         self._collections: dict[str, KnowledgeBase] = {}
         self._options: RetrievalOptions | None = None
         self._lock = threading.RLock()
@@ -51,7 +53,10 @@ class Conversa:
             if self._embedding is None:
                 settings = self.settings
                 self._embedding = load_embedding_model(
-                    settings.embedding_model, precision=settings.embedding_precision, hub=Hub.of(settings)
+                    settings.embedding_model,
+                    precision=settings.embedding_precision,
+                    hub=Hub.of(settings),
+                    models_dir=models_dir_of(settings.data_dir),
                 )
                 if self._embedding.notice:  # said once per process in the terminal too, not only in the sidebar
                     _log.warning("Notice: %s", self._embedding.notice)
@@ -88,11 +93,17 @@ class Conversa:
         return self.collection(name)
 
     def _open(self, name: str) -> KnowledgeBase:
-        try:
-            return open_collection(self.settings, name, self.embedding_model())
-        except CollectionError:
-            # Built with another embedding model: open it with its own (a damaged one fails again, and says why).
-            return open_collection(self.settings, name)
+        if self._embedding is not None:
+            try:
+                return open_collection(self.settings, name, self._embedding)
+            except CollectionError:
+                pass  # built with another embedding model, or damaged: opened below with its own, or says why
+        if name in self.collection_names():
+            # Its own model, loaded when something is embedded: listing or removing documents never loads it.
+            kb = open_collection(self.settings, name)
+            kb.embedding = self._models.setdefault(kb.embedding.model_id, kb.embedding)
+            return kb
+        return open_collection(self.settings, name, self.embedding_model())
 
     def collection_names(self) -> list[str]:
         """The collections in the store the settings select."""

@@ -21,7 +21,14 @@ from rag.documents.pdf import LoadedDocument
 from rag.index.adding import document_info, embed_chunks
 from rag.index.atomic import fsync_dir, write_atomic
 from rag.index.bm25 import LexicalIndex, LexicalIndexError, indexed_text, lexical_file, remove_stale_lexical_files
-from rag.index.embeddings import DEFAULT_HUB, EmbeddingModel, Hub, load_embedding_model
+from rag.index.embeddings import (
+    DEFAULT_HUB,
+    EmbeddingModel,
+    Hub,
+    deferred_embedding_model,
+    load_embedding_model,
+    models_dir_of,
+)
 from rag.index.faiss.files import (
     MANIFEST,
     Manifest,
@@ -30,7 +37,7 @@ from rag.index.faiss.files import (
     read_manifest,
     write_generation,
 )
-from rag.index.faiss.vectors import build_index
+from rag.index.faiss.vectors import build_index, search_one
 from rag.index.types import (
     AddResult,
     CollectionError,
@@ -151,13 +158,17 @@ class Collection:
         if manifest is None:
             if embedding is None:
                 model_id = new_model_id or DEFAULTS.embedding_model
-                embedding = load_embedding_model(model_id, precision=precision, hub=hub)
+                embedding = load_embedding_model(
+                    model_id, precision=precision, hub=hub, models_dir=models_dir_of(data_dir)
+                )
             size, overlap = fit_to_window(chunk_tokens, chunk_overlap, embedding.max_tokens)
             manifest = Manifest(embedding.model_id, embedding.dimension, size, overlap)
             empty = _state(manifest, np.zeros((0, embedding.dimension), np.float32), [], hnsw_threshold)
             return cls(folder, embedding, empty, hnsw_threshold)
         if embedding is None:
-            embedding = load_embedding_model(manifest.embedding_model, False, precision, hub)
+            embedding = deferred_embedding_model(
+                manifest.embedding_model, manifest.dimension, precision, hub, models_dir_of(data_dir)
+            )
         check_model(name, manifest.embedding_model, manifest.dimension, embedding.model_id, embedding.dimension)
         return cls(folder, embedding, _read_state(folder, manifest, hnsw_threshold), hnsw_threshold)
 
@@ -266,7 +277,7 @@ class Collection:
         state = self._state  # one snapshot for the whole search
         if not state.chunks or k <= 0:
             return []
-        scores, rows = state.index.search(np.asarray(query, dtype=np.float32).reshape(1, -1), min(k, len(state.chunks)))
+        scores, rows = search_one(state.index, query, min(k, len(state.chunks)))
         return [Hit(state.chunks[r], float(s)) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0]
 
     def search(self, question: str, k: int) -> list[Hit]:
@@ -284,7 +295,7 @@ class Collection:
             dense: list[tuple[int, float]] = []
             if n > 0:
                 vector = np.asarray(self.embedding.embed_query(query), dtype=np.float32).reshape(1, -1)
-                scores, rows = state.index.search(vector, n)
+                scores, rows = search_one(state.index, vector, n)
                 dense = [(int(r), float(s)) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0]
             found = state.lexical.top(query, n) if lexical else []
             known = state.lexical.known_fraction(query) if lexical else 1.0

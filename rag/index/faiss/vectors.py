@@ -40,3 +40,18 @@ def build_index(vectors: np.ndarray, dimension: int, hnsw_threshold: int) -> fai
 def is_approximate(index: faiss.Index) -> bool:
     """Whether searches of `index` may miss a true nearest neighbour."""
     return not isinstance(index, faiss.IndexFlat)
+
+
+def search_one(index: faiss.Index, vector: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """`index.search` for one question, on one OpenMP thread.
+
+    On a busy 2-core machine, two threads spent most of a 10k-chunk search waiting for each other at OpenMP
+    barriers: 88-91 ms p50 against 0.5 ms on one thread (load 16; docs/performance.md). A single query has too
+    little work to split. OpenMP's thread count is per calling thread, so this one's is set and then restored.
+    """
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        return index.search(np.asarray(vector, dtype=np.float32).reshape(1, -1), n)
+    finally:
+        faiss.omp_set_num_threads(threads)

@@ -30,7 +30,7 @@ from rag.documents.pdf import LoadedDocument
 from rag.index.adding import document_info, embed_chunks
 from rag.index.atomic import write_atomic
 from rag.index.bm25 import indexed_text, query_words, term_id, term_weights, tokenize
-from rag.index.embeddings import EmbeddingModel, Hub, load_embedding_model
+from rag.index.embeddings import EmbeddingModel, Hub, deferred_embedding_model, load_embedding_model, models_dir_of
 from rag.index.qdrant.connection import PREFIX, Connection, connect, explained
 from rag.index.qdrant.records import CollectionConfig, chunk_id, chunks_of, document_record, kind_is, record_id
 from rag.index.types import (
@@ -84,7 +84,10 @@ class QdrantCollection:
         files = settings.data_dir / ".qdrant-files" / name
         if not exists:
             embedding = embedding or load_embedding_model(
-                settings.embedding_model, precision=settings.embedding_precision, hub=Hub.of(settings)
+                settings.embedding_model,
+                precision=settings.embedding_precision,
+                hub=Hub.of(settings),
+                models_dir=models_dir_of(settings.data_dir),
             )
             size, overlap = fit_to_window(settings.chunk_tokens, settings.chunk_overlap, embedding.max_tokens)
             # The typical passage length BM25 normalises by is set from the first document (see `_create`).
@@ -92,8 +95,12 @@ class QdrantCollection:
             return cls(connection, name, embedding, config, files)
         config = CollectionConfig.from_metadata(metadata, qname)
         if embedding is None:
-            embedding = load_embedding_model(
-                config.embedding_model, False, settings.embedding_precision, Hub.of(settings)
+            embedding = deferred_embedding_model(
+                config.embedding_model,
+                config.dimension,
+                settings.embedding_precision,
+                Hub.of(settings),
+                models_dir_of(settings.data_dir),
             )
         check_model(name, config.embedding_model, config.dimension, embedding.model_id, embedding.dimension)
         return cls(connection, name, embedding, config, files)
