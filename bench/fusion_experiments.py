@@ -86,7 +86,7 @@ class CountingCachedQueries(CachedQueries):
 def open_cached(data_dir: Path, name: str) -> Collection:
     collection = Collection.open(data_dir, name)
     cached = CountingCachedQueries(collection.embedding.embeddings)
-    collection.embedding = replace(collection.embedding, embeddings=cached)
+    collection.embedding = replace(collection.embedding.loaded(), embeddings=cached)
     return collection
 
 

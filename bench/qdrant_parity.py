@@ -48,7 +48,7 @@ def main() -> None:
     args = parser.parse_args()
 
     faiss = Collection.open(args.data_dir, args.collection)
-    faiss.embedding = replace(faiss.embedding, embeddings=CachedQueries(faiss.embedding.embeddings))
+    faiss.embedding = replace(faiss.embedding.loaded(), embeddings=CachedQueries(faiss.embedding.embeddings))
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp), vector_store="qdrant")
         started = time.perf_counter()

@@ -55,7 +55,9 @@ class CachedQueries(Embeddings):
 
 def open_cached(data_dir: Path, name: str) -> Collection:
     collection = Collection.open(data_dir, name)
-    collection.embedding = replace(collection.embedding, embeddings=CachedQueries(collection.embedding.embeddings))
+    collection.embedding = replace(
+        collection.embedding.loaded(), embeddings=CachedQueries(collection.embedding.embeddings)
+    )
     return collection
 
 

