@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from rag.documents.chunking import chunk_document, chunk_text, fit_to_window
-from rag.documents.pdf import LoadedDocument, Page
+from rag.documents.document import LoadedDocument, Page
 from rag.index.embeddings import EmbeddingModelError, Hub, load_embedding_model, uses_e5_prefixes
 
 SENTENCES = " ".join(f"A frase número {i} fala de modelos de linguagem e de recuperação." for i in range(60))

@@ -15,7 +15,8 @@ from i18n.catalogue import rag as rag_table
 from i18n.catalogue import settings as settings_table
 from i18n.catalogue import ui as ui_table
 from llm import explain_error
-from rag.documents.pdf import DocumentError, load_pdf
+from rag.documents.document import DocumentError
+from rag.documents.pdf import load_pdf
 
 TABLES = [rag_table.TEMPLATES, llm_table.TEMPLATES, settings_table.TEMPLATES, ui_table.TEMPLATES]
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from rag.documents.cleaning import clean_pages, normalize_for_match
-from rag.documents.pdf import DocumentError, load_pdf
+from rag.documents.document import DocumentError
+from rag.documents.pdf import load_pdf
 from tests.pdfs import BAD_PASSWORD, NOTES, NOTES_PAGES, make_pdf
 
 BAD_FILES = {

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from rag.documents.chunking import chunk_document
-from rag.documents.pdf import DocumentError, load_pdf
+from rag.documents.document import DocumentError
+from rag.documents.pdf import load_pdf
 from rag.index.faiss.collection import Collection
 from rag.index.ingest import ingest_file, ingest_paths
 from tests.fakes import hash_embedding_model

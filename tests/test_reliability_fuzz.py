@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.documents.pdf import DocumentError, LoadedDocument, load_pdf
+from rag.documents.document import DocumentError, LoadedDocument
+from rag.documents.pdf import load_pdf
 from tests.pdfs import bad_pdfs, make_pdf, study_notes
 
 MUTANTS = 500

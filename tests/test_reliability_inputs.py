@@ -14,7 +14,8 @@ import pytest
 
 from config.settings import load_settings
 from rag.documents.chunking import chunk_document
-from rag.documents.pdf import MB, DocumentError, load_pdf
+from rag.documents.document import MB, DocumentError
+from rag.documents.pdf import load_pdf
 from rag.index.faiss.collection import Collection
 from rag.index.ingest import ingest_file, ingest_paths
 from tests.fakes import hash_embedding_model

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rag.documents.pdf import LoadedDocument
+from rag.documents.document import LoadedDocument
 
 TokenCounter = Callable[[list[str]], list[int]]
 

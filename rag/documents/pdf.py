@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
-import stat
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
@@ -18,11 +15,11 @@ from pypdf.generic import DictionaryObject
 
 from i18n import message
 from rag.documents.cleaning import clean_pages
+from rag.documents.document import DocumentError, LoadedDocument, Page, read_source, sha256_of
 
 # pypdf logs every recoverable oddity of a damaged file; the user gets one reason per file instead.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
-MB = 1024 * 1024
 # More pages than any real book; tens of thousands of blank pages take pypdf minutes just to walk.
 MAX_PAGES = 10_000
 # Time to read one file. Text reads at about 10 ms a page here (400 pages in 4 s), but a crafted file of a few
@@ -37,75 +34,6 @@ _SIGNATURES = {
     b"PK\x03\x04": "pdf.kind.zip",
     b"{\\rtf": "pdf.kind.rtf",
 }
-
-
-@dataclass(frozen=True)
-class Page:
-    """The text of one page; `number` is 1-based, `label` is the PDF's own page label when it has one."""
-
-    number: int
-    text: str
-    label: str | None = None
-
-
-@dataclass(frozen=True)
-class LoadedDocument:
-    """A readable PDF: its name, content hash, and the pages that have text."""
-
-    name: str
-    sha256: str
-    page_count: int
-    pages: list[Page]
-    warnings: list[str] = field(default_factory=list)
-
-
-class DocumentError(Exception):
-    """A file that cannot be indexed; `reason` is a sentence for the user (an i18n Message when raised
-    here), `code` a stable identifier of the kind of failure."""
-
-    def __init__(self, name: str, code: str, reason: str) -> None:
-        super().__init__(f"{name}: {reason}")
-        self.name = name
-        self.code = code
-        self.reason = reason
-
-
-def sha256_of(data: bytes) -> str:
-    """The content hash a collection uses to recognise a document it already holds."""
-    return hashlib.sha256(data).hexdigest()
-
-
-def read_source(source: Path | str | bytes, name: str | None = None, max_bytes: int | None = None) -> tuple[str, bytes]:
-    """Return (file name, bytes) for a path or for uploaded bytes.
-
-    Raises:
-        DocumentError: the file is larger than `max_bytes` (a path is checked before it is read) or is not a
-            regular file (a device or a pipe could be read forever).
-        OSError: the file cannot be read.
-    """
-    if isinstance(source, bytes):
-        name = name or "upload.pdf"
-        _check_size(name, len(source), max_bytes)
-        return name, source
-    path = Path(source)
-    name = name or path.name
-    info = path.stat()
-    if not stat.S_ISREG(info.st_mode):
-        raise DocumentError(name, "not_a_file", message("pdf.not_a_file"))
-    _check_size(name, info.st_size, max_bytes)
-    with open(path, "rb") as handle:
-        data = handle.read() if max_bytes is None else handle.read(max_bytes + 1)
-    _check_size(name, len(data), max_bytes)  # it may have grown since stat()
-    return name, data
-
-
-def _check_size(name: str, size: int, max_bytes: int | None) -> None:
-    if max_bytes is not None and size > max_bytes:
-        raise DocumentError(
-            name,
-            "too_large",
-            message("pdf.too_large", size_mb=size / MB, limit_mb=max_bytes / MB),
-        )
 
 
 def load_pdf(

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from rag.documents.chunking import Chunk
-from rag.documents.pdf import LoadedDocument
+from rag.documents.document import LoadedDocument
 from rag.index.embeddings import EmbeddingModel
 from rag.index.types import DocumentInfo, Progress
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from config.settings import DEFAULTS
 from i18n import message
-from rag.documents.pdf import MB, DocumentError, load_pdf, read_source, sha256_of
+from rag.documents.document import MB, DocumentError, read_source, sha256_of
+from rag.documents.pdf import load_pdf
 from rag.index.store import KnowledgeBase
 from rag.index.types import CollectionError, Progress, printable
 

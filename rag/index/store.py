@@ -8,7 +8,7 @@ from typing import Protocol
 from config.settings import Settings
 from i18n import message
 from rag.documents.chunking import Chunk
-from rag.documents.pdf import LoadedDocument
+from rag.documents.document import LoadedDocument
 from rag.index.embeddings import EmbeddingModel, Hub
 from rag.index.faiss import collection as faiss_store
 from rag.index.faiss.collection import Collection

@@ -17,7 +17,7 @@ import numpy as np
 from config.settings import DEFAULTS, EmbeddingPrecision
 from i18n import Message, message
 from rag.documents.chunking import Chunk, chunk_document, fit_to_window
-from rag.documents.pdf import LoadedDocument
+from rag.documents.document import LoadedDocument
 from rag.index.adding import document_info, embed_chunks
 from rag.index.atomic import fsync_dir, write_atomic
 from rag.index.bm25 import LexicalIndex, LexicalIndexError, indexed_text, lexical_file, remove_stale_lexical_files

@@ -26,7 +26,7 @@ import numpy as np
 from config.settings import Settings
 from i18n import message
 from rag.documents.chunking import Chunk, chunk_document, fit_to_window
-from rag.documents.pdf import LoadedDocument
+from rag.documents.document import LoadedDocument
 from rag.index.adding import document_info, embed_chunks
 from rag.index.atomic import write_atomic
 from rag.index.bm25 import indexed_text, query_words, term_id, term_weights, tokenize
