@@ -29,9 +29,26 @@ TEMPLATES: Templates = {
         "en": "is damaged: no page could be read.",
         "pt": "está danificado: nenhuma página pôde ser lida.",
     },
-    "pdf.no_text_layer": {
-        "en": "has no text layer (it looks scanned): run OCR on it first, then add it again.",
-        "pt": "não tem camada de texto (parece digitalizado): passe um OCR nele e adicione-o de novo.",
+    "pdf.ocr_found_nothing": {
+        "en": "looks scanned, but OCR found no readable text on its {pages:,} page images (blank, or too noisy): "
+        "scan it again more sharply, or add a PDF with a text layer.",
+        "pt": "parece digitalizado, mas o OCR não encontrou texto legível nas imagens de suas {pages:,} páginas (em "
+        "branco, ou com ruído demais): digitalize-o de novo com mais nitidez, ou adicione um PDF com camada de texto.",
+    },
+    "pdf.ocr_too_many_pages": {
+        "en": "has {count:,} scanned pages to recognise by OCR, more than the {limit:,} allowed per file "
+        "(CONVERSA_OCR_MAX_PAGES): split it, or raise CONVERSA_OCR_MAX_PAGES (OCR takes a few seconds a page).",
+        "pt": "tem {count:,} páginas digitalizadas para reconhecer por OCR, mais que as {limit:,} permitidas por "
+        "arquivo (CONVERSA_OCR_MAX_PAGES): divida-o, ou aumente CONVERSA_OCR_MAX_PAGES (o OCR leva alguns segundos "
+        "por página).",
+    },
+    "pdf.ocr_unavailable": {
+        "en": "looks scanned, and the OCR package is not installed: run `{command}`, then add it again.",
+        "pt": "parece digitalizado, e o pacote de OCR não está instalado: rode `{command}` e adicione-o de novo.",
+    },
+    "pdf.ocr_failed": {
+        "en": "has scanned pages that OCR could not read ({detail}).",
+        "pt": "tem páginas digitalizadas que o OCR não conseguiu ler ({detail}).",
     },
     "pdf.blank": {
         "en": "contains no text (its pages are blank).",

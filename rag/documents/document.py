@@ -13,12 +13,26 @@ MB = 1024 * 1024
 
 
 @dataclass(frozen=True)
+class OcrLine:
+    """One line recognised by OCR: its text and its box as fractions of the page (left, top, right, bottom)."""
+
+    text: str
+    box: tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
 class Page:
-    """The text of one page; `number` is 1-based, `label` is the PDF's own page label when it has one."""
+    """The text of one page; `number` is 1-based, `label` is the PDF's own page label when it has one.
+
+    `ocr` says the text was recognised from the page's image; `lines` then holds the recognised lines, so the
+    page image can highlight a passage that has no text layer to be found in.
+    """
 
     number: int
     text: str
     label: str | None = None
+    ocr: bool = False
+    lines: tuple[OcrLine, ...] = ()
 
 
 @dataclass(frozen=True)

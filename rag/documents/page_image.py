@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 from i18n import message
 
 # PDFium is not thread-safe, and Streamlit serves each browser session on its own thread.
-_PDFIUM_LOCK = threading.Lock()
+PDFIUM_LOCK = threading.Lock()
 HIGHLIGHT_FILL = (255, 214, 0, 90)
 HIGHLIGHT_EDGE = (214, 150, 0, 255)
 # Pieces of the passage searched on their own when the whole passage is not found verbatim (text cleaning
@@ -150,7 +150,7 @@ def render_page(
             such page.
     """
     source = pdf if isinstance(pdf, bytes) else str(pdf)
-    with _PDFIUM_LOCK:
+    with PDFIUM_LOCK:
         try:
             document = pdfium.PdfDocument(source, password=password)
         except pdfium.PdfiumError as exc:
