@@ -52,7 +52,7 @@ def show_page(core: Conversa, turn: Turn, source: Source) -> None:
     from rag.documents.page_image import PageImageError
 
     try:
-        png, found = page_png(str(path), path.stat().st_mtime, source.page, source.text, password)
+        png, found = page_png(str(path), path.stat().st_mtime, source.page, source.text, password, source.lines)
     except PageImageError as exc:
         st.caption(t("page_unavailable", reason=say(exc)))
         return
@@ -66,7 +66,8 @@ def show_sources(core: Conversa, index: int, turn: Turn) -> None:
     st.caption(f"**{t('sources_header')}**")
     for source in turn.sources:
         page_key = f"page_{index}_{source.number}"
-        label = t("source_label", number=source.number, doc=source.doc, page=source.page)
+        code = "source_label_ocr" if source.ocr else "source_label"
+        label = t(code, number=source.number, doc=source.doc, page=source.page)
         with st.expander(label, expanded=bool(st.session_state.get(page_key))):
             st.markdown("\n".join("> " + escape_markdown(line) for line in source.text.splitlines() if line.strip()))
             if st.toggle(t("show_page"), key=page_key):

@@ -47,7 +47,8 @@ def conversation_markdown(turns: list[Turn], collection: str, language: str, now
         if turn.sources:
             body.append(f"### {text('sources_header', language)}")
             for s in turn.sources:
-                label = text("source_label", language, number=s.number, doc=s.doc, page=s.page)
+                code = "source_label_ocr" if s.ocr else "source_label"
+                label = text(code, language, number=s.number, doc=s.doc, page=s.page)
                 body.append(f"**{escape_markdown(label)}**\n\n{_quote(s.text)}")
         parts.append("\n\n".join(body))
     return "\n\n".join(parts) + "\n"

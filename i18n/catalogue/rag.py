@@ -25,6 +25,8 @@ TEMPLATES: Templates = {
         "pt": "levou mais de {limit_s:g} s para ser lido e foi interrompido na página {page} de {pages}: pode estar "
         "danificado ou ter sido feito para ser lento. Imprima-o em um novo PDF, ou divida-o, e adicione-o de novo.",
     },
+    "ingest.ocr_pages": {"en": "{pages} recognised by OCR", "pt": "{pages} reconhecidas por OCR"},
+    "source.ocr_mark": {"en": " (OCR)", "pt": " (OCR)"},
     "pdf.no_page_readable": {
         "en": "is damaged: no page could be read.",
         "pt": "está danificado: nenhuma página pôde ser lida.",

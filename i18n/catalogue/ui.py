@@ -130,6 +130,11 @@ TEMPLATES: Templates = {
     },
     "sources_header": {"pt": "Fontes", "en": "Sources"},
     "source_label": {"pt": "[{number}] {doc}, p. {page}", "en": "[{number}] {doc}, p. {page}"},
+    "source_label_ocr": {"pt": "[{number}] {doc}, p. {page} (OCR)", "en": "[{number}] {doc}, p. {page} (OCR)"},
+    "ocr_reading": {
+        "pt": "{name}: OCR, {done} de {total} páginas digitalizadas reconhecidas{speed}",
+        "en": "{name}: OCR, {done} of {total} scanned pages recognised{speed}",
+    },
     "show_page": {"pt": "Mostrar a página com o trecho", "en": "Show the page with the passage"},
     "page_caption": {
         "pt": "{doc}, página {page}: o trecho citado está destacado",

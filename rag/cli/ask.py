@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from i18n import localize
+from i18n import localize, message
 from rag.cli.main import CLI
 from rag.core import Conversa, Done, Failed, SourcesFound, Token, Transcript
 from rag.index.types import printable
@@ -71,7 +71,7 @@ def _print_after(transcript: Transcript) -> None:
             print("(The documents do not seem to cover this question.)")
         print("\nSources:")
         for s in search.sources:
-            print(f"[{s.number}] {printable(s.doc)}, p. {s.page}")
+            print(f"[{s.number}] {printable(s.doc)}, p. {s.page}{message('source.ocr_mark') if s.ocr else ''}")
 
 
 def _as_json(question: str, transcript: Transcript) -> dict[str, object]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from config.settings import DEFAULTS
-from i18n import message
+from i18n import FALLBACK, counted, message
 from rag.documents.document import MB, DocumentError, read_source, sha256_of
 from rag.documents.pdf import load_pdf
 from rag.index.store import KnowledgeBase
@@ -26,6 +26,8 @@ class FileReport:
     reason: str | None = None
     code: str | None = None
     warnings: tuple[str, ...] = ()
+    ocr_pages: int = 0
+    """Pages whose text was recognised by OCR (scans), when the file was read this time."""
 
     @property
     def ok(self) -> bool:
@@ -37,6 +39,8 @@ class FileReport:
         if self.status == "rejected":
             return f"{name}: rejected: {self.reason}"
         text = f"{name}: {self.status}, {self.pages} pages, {self.chunks} chunks"
+        if self.ocr_pages:
+            text += f", {message('ingest.ocr_pages', pages=counted(self.ocr_pages, 'pages', FALLBACK))}"
         if self.status != "unchanged":
             text += f" ({self.embedded} embedded)"
         if self.warnings:
@@ -72,10 +76,14 @@ def ingest_file(
     password: str | None = None,
     progress: Progress | None = None,
     max_upload_mb: float = DEFAULTS.max_upload_mb,
+    ocr_progress: Progress | None = None,
+    ocr_max_pages: int = DEFAULTS.ocr_max_pages,
 ) -> FileReport:
     """Load, chunk, embed and index one file; any failure becomes a rejected report with its reason.
 
-    A file over `max_upload_mb` (CONVERSA_MAX_UPLOAD_MB) is rejected before it is read into memory.
+    A file over `max_upload_mb` (CONVERSA_MAX_UPLOAD_MB) is rejected before it is read into memory. Scanned
+    pages are recognised by OCR, at most `ocr_max_pages` (CONVERSA_OCR_MAX_PAGES) of them, reporting (pages
+    recognised, pages to recognise) to `ocr_progress`; `progress` reports the passages embedded.
     """
     try:
         name, data = read_source(source, name, max_bytes=int(max_upload_mb * MB))
@@ -95,7 +103,7 @@ def ingest_file(
     if existing is not None:
         return FileReport(name, "unchanged", existing.pages, existing.chunks)
     try:
-        document = load_pdf(data, name=name, password=password)
+        document = load_pdf(data, name=name, password=password, ocr_max_pages=ocr_max_pages, ocr_progress=ocr_progress)
     except DocumentError as exc:
         return FileReport(name, "rejected", reason=exc.reason, code=exc.code)
     try:
@@ -103,7 +111,15 @@ def ingest_file(
     except CollectionError as exc:  # e.g. the collection was deleted meanwhile: this file only, said why
         return FileReport(name, "rejected", reason=str(exc), code="not_added")
     info = result.document
-    return FileReport(name, result.status, info.pages, info.chunks, result.embedded, warnings=tuple(document.warnings))
+    return FileReport(
+        name,
+        result.status,
+        info.pages,
+        info.chunks,
+        result.embedded,
+        warnings=tuple(document.warnings),
+        ocr_pages=sum(page.ocr for page in document.pages),
+    )
 
 
 def ingest_paths(
@@ -112,13 +128,27 @@ def ingest_paths(
     password: str | None = None,
     on_file: Callable[[Path], Progress | None] | None = None,
     max_upload_mb: float = DEFAULTS.max_upload_mb,
+    on_ocr: Callable[[Path], Progress | None] | None = None,
+    ocr_max_pages: int = DEFAULTS.ocr_max_pages,
 ) -> list[FileReport]:
-    """Ingest files and folders; `on_file(path)` may return a progress callback for that file.
+    """Ingest files and folders; `on_file(path)` may return a progress callback for that file's passages embedded,
+    `on_ocr(path)` one for its scanned pages recognised by OCR.
 
     Files over `max_upload_mb` (CONVERSA_MAX_UPLOAD_MB) are rejected before they are read.
     """
     reports = []
     for path in expand_paths(paths):
         progress = on_file(path) if on_file else None
-        reports.append(ingest_file(collection, path, password=password, progress=progress, max_upload_mb=max_upload_mb))
+        ocr_progress = on_ocr(path) if on_ocr else None
+        reports.append(
+            ingest_file(
+                collection,
+                path,
+                password=password,
+                progress=progress,
+                max_upload_mb=max_upload_mb,
+                ocr_progress=ocr_progress,
+                ocr_max_pages=ocr_max_pages,
+            )
+        )
     return reports

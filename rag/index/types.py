@@ -9,9 +9,10 @@ from typing import TypeGuard
 
 from i18n import message
 from rag.documents.chunking import Chunk
+from rag.documents.document import OcrLine
 
 Progress = Callable[[int, int], None]
-"""Called with (passages embedded so far, passages in all)."""
+"""Called with (done so far, in all): passages embedded, or scanned pages recognised by OCR."""
 
 # \Z, not $: `$` also matches before a final newline, and "name\n" must not become a folder name.
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")
@@ -118,8 +119,18 @@ def printable(text: str) -> str:
     return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
+def chunk_record(chunk: Chunk) -> dict[str, object]:
+    """A chunk's stored form, {"doc", "page", "label", "text"}, plus "ocr": true and its recognised "lines" (each
+    [text, left, top, right, bottom]) for OCR text only, so collections written before OCR read the same."""
+    record: dict[str, object] = {"doc": chunk.doc, "page": chunk.page, "label": chunk.page_label, "text": chunk.text}
+    if chunk.ocr:
+        record["ocr"] = True
+        record["lines"] = [[line.text, *line.box] for line in chunk.lines]
+    return record
+
+
 def chunk_from_record(record: object) -> Chunk:
-    """A chunk from its stored form ({"doc", "page", "text", "label"}), checked: stored data is not trusted."""
+    """A chunk from its stored form (`chunk_record`), checked: stored data is not trusted."""
     if not isinstance(record, dict):
         raise ValueError("a chunk record is not an object")
     doc, page, text, label = record.get("doc"), record.get("page"), record.get("text"), record.get("label")
@@ -127,4 +138,17 @@ def chunk_from_record(record: object) -> Chunk:
         raise ValueError("a chunk record has invalid values")
     if label is not None and not isinstance(label, str):
         raise ValueError("a chunk record has an invalid page label")
-    return Chunk(doc=doc, page=page, text=text, page_label=label)
+    ocr = record.get("ocr", False)
+    if not isinstance(ocr, bool):
+        raise ValueError("a chunk record has an invalid OCR flag")
+    lines = tuple(_ocr_line(item) for item in record.get("lines", ())) if ocr else ()
+    return Chunk(doc=doc, page=page, text=text, page_label=label, ocr=ocr, lines=lines)
+
+
+def _ocr_line(item: object) -> OcrLine:
+    if not (isinstance(item, list) and len(item) == 5 and isinstance(item[0], str)):
+        raise ValueError("a chunk record has an invalid OCR line")
+    box = item[1:]
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 1 for v in box):
+        raise ValueError("a chunk record has an invalid OCR line box")
+    return OcrLine(item[0], (float(box[0]), float(box[1]), float(box[2]), float(box[3])))

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from langchain_core.messages import BaseMessage, HumanMessage
 
 from config.settings import RetrievalMode, Settings
+from rag.documents.document import OcrLine
 from rag.index.embeddings import Hub
 from rag.index.store import KnowledgeBase
 from rag.index.types import Hit
@@ -36,9 +37,14 @@ class Source:
     text: str
     score: float
     page_label: str | None = None
+    ocr: bool = False
+    """The passage was recognised by OCR from a scanned page."""
+    lines: tuple[OcrLine, ...] = ()
+    """For an OCR passage, its recognised lines with their boxes on the page (the page image highlights them)."""
 
     def to_json(self) -> dict[str, object]:
-        return {"doc": self.doc, "page": self.page, "text": self.text, "score": round(self.score, 6)}
+        fields = {"doc": self.doc, "page": self.page, "text": self.text, "score": round(self.score, 6)}
+        return {**fields, "ocr": True} if self.ocr else fields
 
 
 @dataclass(frozen=True)
@@ -125,7 +131,7 @@ def concat_query(question: str, history: Sequence[BaseMessage | dict]) -> str:
 
 def sources_from_hits(hits: list[Hit]) -> list[Source]:
     return [
-        Source(i, h.chunk.doc, h.chunk.page, h.chunk.text, h.score, h.chunk.page_label)
+        Source(i, h.chunk.doc, h.chunk.page, h.chunk.text, h.score, h.chunk.page_label, h.chunk.ocr, h.chunk.lines)
         for i, h in enumerate(hits, start=1)
     ]
 

@@ -17,7 +17,15 @@ import numpy as np
 from i18n import message
 from rag.documents.chunking import Chunk
 from rag.index.atomic import fsync_dir, write_atomic
-from rag.index.types import CollectionError, CollectionInfo, DocumentInfo, chunk_from_record, is_count, short
+from rag.index.types import (
+    CollectionError,
+    CollectionInfo,
+    DocumentInfo,
+    chunk_from_record,
+    chunk_record,
+    is_count,
+    short,
+)
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -182,7 +190,7 @@ def write_generation(folder: Path, manifest: Manifest, vectors: np.ndarray, chun
     if len(vectors):
         index.add(vectors)
     write_atomic(folder / vectors_name, lambda tmp: faiss.write_index(index, tmp))
-    records = [{"doc": c.doc, "page": c.page, "label": c.page_label, "text": c.text} for c in chunks]
+    records = [chunk_record(c) for c in chunks]
     payload = json.dumps(records, ensure_ascii=False)
     write_atomic(folder / chunks_name, lambda tmp: Path(tmp).write_text(payload, encoding="utf-8"))
     write_atomic(folder / MANIFEST, lambda tmp: Path(tmp).write_text(manifest.to_json(), encoding="utf-8"))
