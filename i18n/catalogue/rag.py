@@ -32,10 +32,11 @@ TEMPLATES: Templates = {
         "pt": "está danificado: nenhuma página pôde ser lida.",
     },
     "pdf.ocr_found_nothing": {
-        "en": "looks scanned, but OCR found no readable text on its {pages:,} page images (blank, or too noisy): "
-        "scan it again more sharply, or add a PDF with a text layer.",
-        "pt": "parece digitalizado, mas o OCR não encontrou texto legível nas imagens de suas {pages:,} páginas (em "
-        "branco, ou com ruído demais): digitalize-o de novo com mais nitidez, ou adicione um PDF com camada de texto.",
+        "en": "looks scanned, but OCR found no readable text in the images of its pages (scanned pages: {pages:,}; "
+        "blank, or too noisy): scan it again more sharply, or add a PDF with a text layer.",
+        "pt": "parece digitalizado, mas o OCR não encontrou texto legível nas imagens de suas páginas (páginas "
+        "digitalizadas: {pages:,}; em branco, ou com ruído demais): digitalize-o de novo com mais nitidez, ou "
+        "adicione um PDF com camada de texto.",
     },
     "pdf.ocr_too_many_pages": {
         "en": "has {count:,} scanned pages to recognise by OCR, more than the {limit:,} allowed per file "
