@@ -148,6 +148,8 @@ def retrieval(scans: Path, corpus: Path, questions: Path, work: Path) -> dict[st
         out = subprocess.run(evaluate, env=env, cwd=HERE.parent, capture_output=True, text=True, check=True).stdout
         report = json.loads(out)
         results[label] = report
+        for miss in report["misses"]:
+            print(f"  {miss}: the evidence page ranks {evidence_rank(subset, miss, data, env)}", flush=True)
         overall = report["overall"]
         print(
             f"{label}: ingest {seconds:.0f} s; {overall['questions']} questions, hit@5 {overall['hit@5']:.2f}, "
@@ -157,6 +159,19 @@ def retrieval(scans: Path, corpus: Path, questions: Path, work: Path) -> dict[st
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak RSS of the largest `python -m rag` process: {children:.0f} MiB", flush=True)
     return results
+
+
+def evidence_rank(questions: Path, qid: str, data: Path, env: dict[str, str]) -> int | None:
+    """Where `python -m rag search` ranks the evidence page of question `qid` (1-based, within 20), or None."""
+    question = next(q for q in map(json.loads, questions.read_text(encoding="utf-8").splitlines()) if q["id"] == qid)
+    history = data.parent / "history.json"
+    history.write_text(json.dumps(question.get("history", [])), encoding="utf-8")
+    search = [sys.executable, "-m", "rag", "search", question["question"], "--k", "20", "--json"]
+    search += ["--history", str(history), "--data-dir", str(data)]
+    out = subprocess.run(search, env=env, cwd=HERE.parent, capture_output=True, text=True, check=True).stdout
+    places = [(r["doc"], r["page"]) for r in json.loads(out)["results"]]
+    target = (question["doc"], question["page"])
+    return places.index(target) + 1 if target in places else None
 
 
 def main() -> None:
