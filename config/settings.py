@@ -154,8 +154,8 @@ class Settings(BaseSettings):
         ge=0,
         validation_alias="CONVERSA_OCR_MAX_PAGES",
         description=(
-            "CONVERSA_OCR_MAX_PAGES: scanned pages (no text layer) recognised by OCR per file, at a few seconds a page; "
-            "a scan with more is refused with a message saying so, and 0 turns OCR off."
+            "CONVERSA_OCR_MAX_PAGES: scanned pages (no text layer) recognised by OCR per file, at a few seconds a "
+            "page; a scan with more is refused with a message saying so, and 0 turns OCR off."
         ),
     )
     vector_store: VectorStore = Field(
