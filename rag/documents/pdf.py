@@ -86,6 +86,7 @@ def load_pdf(
     labels = _page_labels(reader, page_count)
     raw: list[str] = []
     warnings: list[str] = []
+    failed: set[int] = set()  # pages whose text could not be extracted
     extract = extract or _text_within(deadline)
     for index in range(page_count):
         try:
@@ -100,9 +101,11 @@ def load_pdf(
             ) from None
         except Exception as exc:  # one broken page must not cost the others
             raw.append("")
+            failed.add(index)
             warnings.append(message("pdf.page_unreadable", page=index + 1, detail=_short(exc)))
     texts = clean_pages(raw)
-    scans = [i for i, text in enumerate(texts) if _unusable(text) and _page_has_images(reader, i)]
+    # A page whose content could not be read is not rendered for OCR either: what broke pypdf may break PDFium.
+    scans = [i for i, text in enumerate(texts) if i not in failed and _unusable(text) and _page_has_images(reader, i)]
     recognised: dict[int, list[OcrLine]] = {}
     if len(scans) > ocr_max_pages:
         too_many = message("pdf.ocr_too_many_pages", count=len(scans), limit=ocr_max_pages)
