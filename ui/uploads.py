@@ -14,7 +14,7 @@ def report_line(report: FileReport, language: str) -> tuple[Tone, str]:
     """How one file's outcome is shown: a tone for its colour and one sentence."""
     values = {
         "name": report.name,
-        "pages": counted(report.pages, "pages", language),
+        "pages": counted(report.pages, "pages" if report.format == "pdf" else "sections", language),
         "chunks": counted(report.chunks, "passages", language),
     }
     match report.status:
