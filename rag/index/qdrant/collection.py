@@ -50,7 +50,7 @@ from rag.index.types import (
 _DENSE, _LEXICAL = "dense", "bm25"
 _UPSERT_BATCH = 128
 _SCROLL_PAGE = 1024
-_CHUNK_FIELDS = ["doc", "page", "text", "label"]
+_CHUNK_FIELDS = ["doc", "page", "text", "label", "section"]
 
 
 class QdrantCollection:
