@@ -136,3 +136,18 @@ def test_cli_ingests_a_folder_of_every_kind_and_search_json_adds_the_label(tmp_p
 
     assert main(["search", "Quando os registros de acesso são apagados?", "--k", "1"]) == 0
     assert "[1] privacidade.html, § Retenção (lines 11–13)" in capsys.readouterr().out
+
+
+def test_a_collection_written_before_other_formats_still_opens_as_pdfs(core: Conversa, tmp_path: Path):
+    core.ingest_upload("notas.pdf", make_pdf(["Quantização reduz a precisão dos pesos do modelo."]))
+    folder = core.settings.data_dir / "formatos"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for doc in manifest["documents"]:
+        del doc["format"]  # what manifests held before
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    (chunks_file,) = folder.glob("chunks-*.json")
+    assert '"section"' not in chunks_file.read_text()  # a PDF's chunks are stored as before
+
+    reopened = Conversa(core.settings, hash_embedding_model())
+    assert [(d.name, d.format) for d in reopened.documents()] == [("notas.pdf", "pdf")]
+    assert cited_location(reopened.search("quantização", k=1).sources[0]) == "p. 1"
