@@ -89,6 +89,11 @@ def test_html_keeps_the_visible_text_only():
     assert sections("privacidade.html", data) == [("Dados coletados", 4, 10), ("Retenção", 11, 13)]
 
 
+def test_html_without_closing_head_or_body_tags_still_shows_its_text():
+    data = b"<html><head><title>Notas</title><meta charset=utf-8><p>Texto do corpo sem tag body.</p>"
+    assert load_document(data, "notas.htm").pages[0].text == "Notas\n\nTexto do corpo sem tag body."
+
+
 def test_a_pdf_is_read_as_a_pdf_whatever_its_name():
     pdf = make_pdf(["Um PDF com o nome errado."])
     assert detect_format(pdf, "notas.txt") == "pdf"

@@ -40,7 +40,8 @@ class _TextCollector(HTMLParser):
             if tag in _BREAKS:
                 self._close()
             return
-        if tag == "body":  # </head> may be left out: the body is shown whatever came before
+        if tag == "body" or tag in _BREAKS or (tag in _HEADINGS and tag != "title"):
+            # </head> and <body> may be left out: the first element of the body ends the head.
             self._hidden = [t for t in self._hidden if t != "head"]
         if tag in _HIDDEN:
             self._hidden.append(tag)
