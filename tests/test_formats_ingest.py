@@ -137,6 +137,10 @@ def test_cli_ingests_a_folder_of_every_kind_and_search_json_adds_the_label(tmp_p
     assert main(["search", "Quando os registros de acesso são apagados?", "--k", "1"]) == 0
     assert "[1] privacidade.html, § Retenção (lines 11–13)" in capsys.readouterr().out
 
+    assert main(["list"]) == 0
+    listed = capsys.readouterr().out
+    assert "  guia.md: 3 sections, " in listed and "  guia.pdf: 1 page, " in listed
+
 
 def test_a_collection_written_before_other_formats_still_opens_as_pdfs(core: Conversa, tmp_path: Path):
     core.ingest_upload("notas.pdf", make_pdf(["Quantização reduz a precisão dos pesos do modelo."]))

@@ -11,9 +11,9 @@ from pathlib import Path
 from tqdm import tqdm
 
 from config.settings import Settings, load_settings
-from i18n import localize
+from i18n import FALLBACK, counted, localize
 from rag.core import Conversa, InputError
-from rag.documents.formats import SUPPORTED_SUFFIXES
+from rag.documents.formats import SUPPORTED_SUFFIXES, parts_noun
 from rag.index.embeddings import EmbeddingModelError
 from rag.index.ingest import FileReport
 from rag.index.qdrant.connection import local_path, safe_url
@@ -206,7 +206,8 @@ def _cmd_list(args: argparse.Namespace, core: Conversa) -> int:
     kb = core.existing_collection()
     print(f"Collection '{kb.name}' ({kb.info.embedding_model}):")
     for doc in kb.documents():
-        print(f"  {printable(doc.name)}: {doc.pages} pages, {doc.chunks} chunks, added {doc.added_at}")
+        parts = counted(doc.pages, parts_noun(doc.format), FALLBACK)
+        print(f"  {printable(doc.name)}: {parts}, {doc.chunks} chunks, added {doc.added_at}")
     if not kb.documents():
         print("  (no documents)")
     return 0

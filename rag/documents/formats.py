@@ -37,6 +37,11 @@ def supported_list() -> str:
     return ", ".join(SUPPORTED_SUFFIXES)
 
 
+def parts_noun(format: str) -> str:
+    """What a document of this format is counted in, as a noun of the i18n catalogue: pages or sections."""
+    return "pages" if format == "pdf" else "sections"
+
+
 def detect_format(data: bytes, name: str) -> str:
     """The format to read `data` as: a PDF by its signature whatever its name (and a .pdf always, so a non-PDF
     named .pdf gets the PDF reader's reason), a Word file by its archive's content, the others by suffix.

@@ -9,7 +9,7 @@ from pathlib import Path
 from config.settings import DEFAULTS
 from i18n import FALLBACK, counted, message
 from rag.documents.document import MB, DocumentError, read_source, sha256_of
-from rag.documents.formats import is_supported
+from rag.documents.formats import is_supported, parts_noun
 from rag.documents.loading import load_document
 from rag.index.store import KnowledgeBase
 from rag.index.types import CollectionError, Progress, printable
@@ -40,7 +40,7 @@ class FileReport:
         name = printable(self.name)
         if self.status == "rejected":
             return f"{name}: rejected: {self.reason}"
-        parts = counted(self.pages, "pages" if self.format == "pdf" else "sections", FALLBACK)
+        parts = counted(self.pages, parts_noun(self.format), FALLBACK)
         text = f"{name}: {self.status}, {parts}, {self.chunks} chunks"
         if self.status != "unchanged":
             text += f" ({self.embedded} embedded)"
