@@ -128,3 +128,13 @@ def test_a_citation_names_the_section_where_there_are_no_pages():
     assert where(Section(None, 3, 3), "en") == "line 3"
     assert where(Section("Cláusula", 3, 4, "paragraphs"), "pt") == "§ Cláusula (parágrafos 3–4)"
     assert where(None, "pt") == "p. 2"
+
+
+def test_a_word_file_that_unpacks_past_the_limit_is_refused_before_unpacking(monkeypatch: pytest.MonkeyPatch):
+    from rag.documents import word
+
+    monkeypatch.setattr(word, "MAX_UNPACKED_MB", 0.01)  # 10 KB: the contract unpacks to more
+    with pytest.raises(DocumentError) as caught:
+        load_document(contract_docx(), "contrato.docx")
+    assert caught.value.code == "too_large"
+    assert str(caught.value.reason) == "unpacks to more than 0.01 MB: it may be damaged or built to fill memory."

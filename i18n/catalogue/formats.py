@@ -28,9 +28,8 @@ TEMPLATES: Templates = {
         "pt": "está danificado ou incompleto (cortado?) e não pode ser lido como documento do Word ({detail}).",
     },
     "format.docx_too_big_unpacked": {
-        "en": "unpacks to more than {limit_mb:g} MB of text: it may be damaged or built to fill memory.",
-        "pt": "se expande para mais de {limit_mb:g} MB de texto: pode estar danificado ou ter sido feito para encher a "
-        "memória.",
+        "en": "unpacks to more than {limit_mb:g} MB: it may be damaged or built to fill memory.",
+        "pt": "se expande para mais de {limit_mb:g} MB: pode estar danificado ou ter sido feito para encher a memória.",
     },
     "format.doc_legacy": {
         "en": "is an old Word document (.doc): save it as .docx or PDF and add it again.",
