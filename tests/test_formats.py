@@ -55,6 +55,18 @@ def test_a_long_section_is_cut_between_paragraphs_under_its_heading():
     assert all(a[1] < b[0] for a, b in zip(ranges, ranges[1:], strict=False))  # in order, never overlapping
 
 
+def test_a_text_without_blank_lines_is_still_cut_into_findable_line_ranges():
+    lines = [f"Linha {n} de um registro sem linhas em branco entre os eventos." for n in range(1, 2001)]
+    document = load_document("\n".join(lines).encode(), "registro.txt")
+
+    ranges = [(p.section.first, p.section.last) for p in document.pages if p.section]
+    assert len(ranges) > 20 and ranges[0][0] == 1 and ranges[-1][1] == 2000
+    assert all(a[1] + 1 == b[0] for a, b in zip(ranges, ranges[1:], strict=False))  # every line in one range
+    assert all(len(p.text) <= MAX_SECTION_CHARS for p in document.pages)
+    first = document.pages[0]
+    assert first.text.splitlines() == lines[first.section.first - 1 : first.section.last]
+
+
 def test_word_sections_follow_heading_styles_and_keep_tables_as_rows():
     document = load_document(contract_docx(), "contrato.docx")
 

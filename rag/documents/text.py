@@ -6,7 +6,7 @@ import codecs
 
 from i18n import message
 from rag.documents.document import DocumentError, LoadedDocument
-from rag.documents.sections import Block, document_of
+from rag.documents.sections import MAX_SECTION_CHARS, Block, document_of
 
 # Byte order marks, longest first: the UTF-32 little-endian mark begins with the UTF-16 one.
 _BOMS = (
@@ -60,20 +60,21 @@ def _is_control(ch: str) -> bool:
     return (code < 32 and ch not in _ALLOWED_CONTROLS) or 0x7F <= code <= 0x9F
 
 
-def paragraphs(lines: list[str], start: int = 1) -> list[Block]:
-    """Runs of non-blank lines as blocks, numbered from `start`."""
+def paragraphs(lines: list[str]) -> list[Block]:
+    """Runs of non-blank lines as blocks, with their line numbers; a run is cut between lines once it outgrows a
+    section (a log or a file without blank lines would otherwise be one section of thousands of lines)."""
     blocks: list[Block] = []
     run: list[str] = []
-    for number, line in enumerate(lines, start=start):
+    size = 0
+    for number, line in enumerate(lines, start=1):
+        if run and (not line.strip() or size + len(line) > MAX_SECTION_CHARS):
+            blocks.append(Block("\n".join(run), number - len(run), number - 1))
+            run, size = [], 0
         if line.strip():
             run.append(line.rstrip())
-            continue
-        if run:
-            blocks.append(Block("\n".join(run), number - len(run), number - 1))
-            run = []
+            size += len(line) + 1
     if run:
-        end = start + len(lines) - 1
-        blocks.append(Block("\n".join(run), end - len(run) + 1, end))
+        blocks.append(Block("\n".join(run), len(lines) - len(run) + 1, len(lines)))
     return blocks
 
 
