@@ -11,6 +11,7 @@ from rag.documents.document import DocumentError, Section
 from rag.documents.formats import SUPPORTED_SUFFIXES, detect_format
 from rag.documents.loading import load_document
 from rag.documents.sections import MAX_SECTION_CHARS
+from rag.index.types import chunk_from_record, chunk_record
 from rag.search.retrieval import Source, cited_location
 from tests.documents import GUIDE_MD, bad_documents, contract_docx, good_documents
 from tests.pdfs import make_pdf
@@ -150,3 +151,20 @@ def test_a_word_file_that_unpacks_past_the_limit_is_refused_before_unpacking(mon
         load_document(contract_docx(), "contrato.docx")
     assert caught.value.code == "too_large"
     assert str(caught.value.reason) == "unpacks to more than 0.01 MB: it may be damaged or built to fill memory."
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        "§ Instalação",
+        {"heading": 7, "first": 1, "last": 2, "unit": "lines"},
+        {"heading": None, "first": 0, "last": 2, "unit": "lines"},
+        {"heading": None, "first": 1, "last": 2, "unit": "pages"},
+    ],
+)
+def test_a_stored_chunk_with_a_malformed_section_is_refused(section: object):
+    record = {"doc": "guia.md", "page": 1, "text": "texto", "label": None}
+    stored = {"heading": "A", "first": 1, "last": 2, "unit": "paragraphs"}
+    assert chunk_record(chunk_from_record(record | {"section": stored}))["section"] == stored
+    with pytest.raises(ValueError):
+        chunk_from_record(record | {"section": section})

@@ -14,6 +14,10 @@ from i18n import message
 MB = 1024 * 1024
 
 
+SectionUnit = Literal["lines", "paragraphs"]
+"""What a section's range counts: lines of a text file, paragraphs of a Word file."""
+
+
 @dataclass(frozen=True)
 class Section:
     """Where a part of a file without pages sits, as its reader can find it: the nearest heading above it (None
@@ -24,7 +28,7 @@ class Section:
     heading: str | None
     first: int
     last: int
-    unit: Literal["lines", "paragraphs"] = "lines"
+    unit: SectionUnit = "lines"
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,10 @@ cut between paragraphs, so a citation's heading and line range point at somethin
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from i18n import message
 from rag.documents.cleaning import collapse_whitespace
-from rag.documents.document import DocumentError, LoadedDocument, Page, Section, sha256_of
+from rag.documents.document import DocumentError, LoadedDocument, Page, Section, SectionUnit, sha256_of
 
 # About three passages of the default chunk size: a range a reader scans at a glance. Longer sections are cut
 # between paragraphs (a single longer paragraph stays whole; the chunker cuts it into passages).
@@ -28,7 +27,7 @@ class Block:
     heading: bool = False
 
 
-def pages_of(blocks: list[Block], unit: Literal["lines", "paragraphs"] = "lines") -> list[Page]:
+def pages_of(blocks: list[Block], unit: SectionUnit = "lines") -> list[Page]:
     """Sections as pages numbered from 1: a heading starts a new section (headings with nothing between them
     share one, under the last), and a section grows to about MAX_SECTION_CHARS before it is cut."""
     pages: list[Page] = []
@@ -56,7 +55,7 @@ def pages_of(blocks: list[Block], unit: Literal["lines", "paragraphs"] = "lines"
 
 
 def document_of(
-    name: str, data: bytes, blocks: list[Block], format: str, unit: Literal["lines", "paragraphs"] = "lines"
+    name: str, data: bytes, blocks: list[Block], format: str, unit: SectionUnit = "lines"
 ) -> LoadedDocument:
     """The loaded document of a file read into blocks.
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeGuard
+from typing import TypeGuard, get_args
 
 from i18n import message
 from rag.documents.chunking import Chunk
-from rag.documents.document import Section
+from rag.documents.document import Section, SectionUnit
 
 Progress = Callable[[int, int], None]
 """Called with (passages embedded so far, passages in all)."""
@@ -151,6 +151,6 @@ def _section(value: object) -> Section | None:
     heading, first, last, unit = (value.get(k) for k in ("heading", "first", "last", "unit"))
     if heading is not None and not isinstance(heading, str):
         raise ValueError("a chunk record has an invalid section heading")
-    if not (is_count(first, 1) and is_count(last, 1) and unit in ("lines", "paragraphs")):
+    if not (is_count(first, 1) and is_count(last, 1) and unit in get_args(SectionUnit)):
         raise ValueError("a chunk record has an invalid section range")
     return Section(heading, first, last, unit)
