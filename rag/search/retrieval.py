@@ -13,8 +13,8 @@ from rag.index.embeddings import Hub
 from rag.index.store import KnowledgeBase
 from rag.index.types import Hit
 from rag.search.answer_type import boost_quantities
-from rag.search.coverage import CoverageSignals, calibration_for, is_covered, reference_questions, signals
-from rag.search.crosslingual import LanguageRegions, toward_passages_language
+from rag.search.coverage import CoverageSignals, calibration_for, is_covered, signals
+from rag.search.crosslingual import toward_passages_language
 from rag.search.fusion import CONVEX_ALPHA, Fusion, fuse
 
 if TYPE_CHECKING:
@@ -156,8 +156,7 @@ def search(
     found = signals(rankings, collection.embedding, calibration if options.min_top_cosine is None else None)
     covered = is_covered(found, calibration, options.min_top_cosine)
     if options.language_shift and calibration is not None:
-        regions = LanguageRegions.of(reference_questions(), calibration.references)
-        rankings = toward_passages_language(rankings, collection.embedding, regions, n)
+        rankings = toward_passages_language(rankings, collection.embedding, calibration.regions, n)
     if len(queries) == 1 and not lexical:
         order = rankings.queries[0].dense
     else:
