@@ -29,6 +29,12 @@ TEMPLATES: Templates = {
         "en": "is damaged: no page could be read.",
         "pt": "está danificado: nenhuma página pôde ser lida.",
     },
+    "pdf.expands": {
+        "en": "expands past the safety limit of {limit_mb:g} MB a page when decompressed, as a decompression bomb "
+        "does. If you trust the file, print it to a new PDF and add that one.",
+        "pt": "passa do limite de segurança de {limit_mb:g} MB por página ao ser descompactado, como faz uma bomba "
+        "de descompactação. Se o arquivo for confiável, imprima-o em um novo PDF e adicione esse.",
+    },
     "pdf.no_text_layer": {
         "en": "has no text layer (it looks scanned): run OCR on it first, then add it again.",
         "pt": "não tem camada de texto (parece digitalizado): passe um OCR nele e adicione-o de novo.",
@@ -74,6 +80,11 @@ TEMPLATES: Templates = {
     },
     "ingest.unreadable": {"en": "cannot be read ({detail}).", "pt": "não pode ser lido ({detail})."},
     # Loading warnings, listed after a file that was indexed anyway.
+    "pdf.page_expands": {
+        "en": "page {page} was skipped: its content expands past the safety limit of {limit_mb:g} MB when decompressed",
+        "pt": "a página {page} foi ignorada: seu conteúdo passa do limite de segurança de {limit_mb:g} MB ao ser "
+        "descompactado",
+    },
     "pdf.page_unreadable": {
         "en": "page {page} could not be read ({detail})",
         "pt": "a página {page} não pôde ser lida ({detail})",

