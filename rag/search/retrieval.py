@@ -78,7 +78,8 @@ class RetrievalOptions:
     probe sets, and costs them with a weaker dense model (docs/retrieval.md)."""
     language_shift: bool = True
     """Search a question written in another language than its best passages again with its query vector moved into
-    their language (rag/search/crosslingual.py; measured better with both bundled models, docs/retrieval.md)."""
+    their language (rag/search/crosslingual.py; measured: better with the bundled e5, neutral with the Universal
+    Sentence Encoder, docs/retrieval.md)."""
     follow_up_weight: float | None = None
     """When the search query is the no-LLM combination of earlier turns and the follow-up, search the follow-up
     alone too and fuse its rankings at this weight against 1 for the combined query. None (the default, measured
