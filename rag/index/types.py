@@ -89,6 +89,9 @@ class Rankings:
     queries: list[QueryRanking]
     idf: Callable[[str], float] | None = None
     """A BM25 token's IDF over the whole collection, where the store can tell it cheaply (the FAISS store)."""
+    search_vector: Callable[[list[float], int], list[tuple[int, float]]] | None = None
+    """Dense top-n (row, cosine) of a query vector in the same state of the collection, rows into `chunks` (which may
+    grow to hold them); for a second search with a vector of the caller's (rag/search/crosslingual.py)."""
 
 
 def check_model(name: str, built_with: str, dimension: int, embedding_model: str, embedding_dimension: int) -> None:

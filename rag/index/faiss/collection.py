@@ -89,6 +89,14 @@ def _read_state(folder: Path, manifest: Manifest, hnsw_threshold: int) -> Snapsh
     return _state(manifest, vectors, chunks, hnsw_threshold, lexical)
 
 
+def _dense(state: Snapshot, vector: list[float], n: int) -> list[tuple[int, float]]:
+    """The state's top-`n` (row, cosine) for a query vector."""
+    if n <= 0:
+        return []
+    scores, rows = search_one(state.index, np.asarray(vector, dtype=np.float32).reshape(1, -1), n)
+    return [(int(r), float(s)) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0]
+
+
 def list_collections(data_dir: Path) -> list[str]:
     """Names of the collections under `data_dir`."""
     if not data_dir.is_dir():
@@ -298,15 +306,13 @@ class Collection:
         n = min(n, len(state.chunks))
         ranked = []
         for query, weight in queries:
-            dense: list[tuple[int, float]] = []
-            if n > 0:
-                vector = np.asarray(self.embedding.embed_query(query), dtype=np.float32).reshape(1, -1)
-                scores, rows = search_one(state.index, vector, n)
-                dense = [(int(r), float(s)) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0]
+            dense = _dense(state, self.embedding.embed_query(query), n) if n > 0 else []
             found = state.lexical.top(query, n) if lexical else []
             known = state.lexical.known_fraction(query) if lexical else 1.0
             ranked.append(QueryRanking(query, weight, dense, found, known))
-        return Rankings(state.chunks, ranked, state.lexical.idf)
+        return Rankings(
+            state.chunks, ranked, state.lexical.idf, lambda vector, k: _dense(state, vector, min(k, len(state.chunks)))
+        )
 
     def refresh(self) -> bool:
         """Catch up with what other processes (the CLI, another app) committed; True when the state was reloaded.
