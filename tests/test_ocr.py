@@ -211,7 +211,7 @@ def test_the_command_line_reports_ocr_pages_and_marks_ocr_sources(tmp_path: Path
     (folder / "edital.pdf").write_bytes(scan())
 
     assert main(["ingest", str(folder)]) == 0
-    assert "edital.pdf: added, 1 pages, 1 chunks, 1 page recognised by OCR" in capsys.readouterr().out
+    assert "edital.pdf: added, 1 page, 1 chunks, 1 page recognised by OCR" in capsys.readouterr().out
     assert main(["search", "licitação dos cartões ópticos", "--k", "1"]) == 0
     assert "[1] edital.pdf, p. 1 (OCR)" in capsys.readouterr().out
     assert main(["search", "licitação dos cartões ópticos", "--k", "1", "--json"]) == 0

@@ -96,3 +96,55 @@ def test_aes_encrypted_pdf_with_password(tmp_path):
         load_pdf(data, name="cifrado.pdf")
     assert caught.value.code == "encrypted"
     assert load_pdf(data, name="cifrado.pdf", password="abc").pages[0].text == "Texto secreto."
+
+
+def _bomb_pages(inflated_mb: int, pages: int, readable_page: bool = False) -> bytes:
+    """A PDF whose page contents are a few hundred kB compressed and `inflated_mb` MB once inflated."""
+    import io
+    import zlib
+
+    from pypdf import PdfWriter
+    from pypdf.generic import DictionaryObject, NameObject, StreamObject
+
+    packer = zlib.compressobj(9)
+    spaces = b" " * (1 << 20)
+    data = packer.compress(b"BT /F1 12 Tf 10 100 Td (Ola mundo) Tj ET\n")
+    data += b"".join(packer.compress(spaces) for _ in range(inflated_mb)) + packer.flush()
+    writer = PdfWriter()
+    font = writer._add_object(
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Font"),
+                NameObject("/Subtype"): NameObject("/Type1"),
+                NameObject("/BaseFont"): NameObject("/Helvetica"),
+            }
+        )
+    )
+    for index in range(pages):
+        page = writer.add_blank_page(200, 200)
+        page[NameObject("/Resources")] = DictionaryObject(
+            {NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})}
+        )
+        stream = StreamObject()
+        small = readable_page and index == 0
+        stream._data = zlib.compress(b"BT /F1 12 Tf 10 100 Td (Ola mundo) Tj ET\n") if small else data
+        stream[NameObject("/Filter")] = NameObject("/FlateDecode")
+        page[NameObject("/Contents")] = writer._add_object(stream)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_decompression_bomb_is_refused_for_what_it_is():
+    bomb = _bomb_pages(inflated_mb=80, pages=2)
+    assert len(bomb) < 1_000_000
+    with pytest.raises(DocumentError) as refused:
+        load_pdf(bomb, name="bomba.pdf")
+    assert refused.value.code == "bomb"
+    assert "expand" in refused.value.reason and "75 MB" in refused.value.reason
+
+
+def test_a_page_that_inflates_past_the_limit_is_skipped_with_its_reason_and_the_rest_is_read():
+    document = load_pdf(_bomb_pages(inflated_mb=80, pages=2, readable_page=True), name="meia-bomba.pdf")
+    assert [page.number for page in document.pages] == [1]
+    assert document.warnings and "page 2" in document.warnings[0] and "75 MB" in document.warnings[0]

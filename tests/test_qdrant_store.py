@@ -50,13 +50,20 @@ def test_qdrant_ranks_like_the_faiss_collection(isolated_data_dir, e5):
     qdrant.add(document)
 
     for question in QUESTIONS:
-        a = faiss.rank([(question, 1.0)], 10).queries[0]
-        b = qdrant.rank([(question, 1.0)], 10).queries[0]
+        ranked_faiss, ranked_qdrant = faiss.rank([(question, 1.0)], 10), qdrant.rank([(question, 1.0)], 10)
+        a, b = ranked_faiss.queries[0], ranked_qdrant.queries[0]
         assert b.dense[0][1] == pytest.approx(a.dense[0][1], abs=1e-5)
         assert [s for _, s in b.dense] == pytest.approx([s for _, s in a.dense], abs=1e-5)
         # BM25 as Qdrant computes it (term weights stored, IDF applied by Qdrant) scores like bm25s.
         assert [s for _, s in b.lexical] == pytest.approx([s for _, s in a.lexical], rel=1e-4)
         assert b.known_fraction == a.known_fraction
+        # A second search by vector (the language shift's) finds the same chunks, with the same cosines, in both.
+        vector = [-x for x in e5.embed_query(question)]
+        by_faiss, by_qdrant = ranked_faiss.search_vector(vector, 3), ranked_qdrant.search_vector(vector, 3)
+        assert [ranked_qdrant.chunks[row].text for row, _ in by_qdrant] == [
+            ranked_faiss.chunks[row].text for row, _ in by_faiss
+        ]
+        assert [s for _, s in by_qdrant] == pytest.approx([s for _, s in by_faiss], abs=1e-5)
         for options in (RetrievalOptions(mode="dense"), RetrievalOptions()):
             via_faiss = search(faiss, question, question, 3, options)
             via_qdrant = search(qdrant, question, question, 3, options)

@@ -26,7 +26,6 @@ TEMPLATES: Templates = {
         "danificado ou ter sido feito para ser lento. Imprima-o em um novo PDF, ou divida-o, e adicione-o de novo.",
     },
     "ingest.ocr_pages": {"en": "{pages} recognised by OCR", "pt": "{pages} reconhecidas por OCR"},
-    "source.ocr_mark": {"en": " (OCR)", "pt": " (OCR)"},
     "pdf.no_page_readable": {
         "en": "is damaged: no page could be read.",
         "pt": "está danificado: nenhuma página pôde ser lida.",
@@ -52,6 +51,12 @@ TEMPLATES: Templates = {
     "pdf.ocr_failed": {
         "en": "has scanned pages that OCR could not read ({detail}).",
         "pt": "tem páginas digitalizadas que o OCR não conseguiu ler ({detail}).",
+    },
+    "pdf.expands": {
+        "en": "expands past the safety limit of {limit_mb:g} MB a page when decompressed, as a decompression bomb "
+        "does. If you trust the file, print it to a new PDF and add that one.",
+        "pt": "passa do limite de segurança de {limit_mb:g} MB por página ao ser descompactado, como faz uma bomba "
+        "de descompactação. Se o arquivo for confiável, imprima-o em um novo PDF e adicione esse.",
     },
     "pdf.blank": {
         "en": "contains no text (its pages are blank).",
@@ -94,6 +99,11 @@ TEMPLATES: Templates = {
     },
     "ingest.unreadable": {"en": "cannot be read ({detail}).", "pt": "não pode ser lido ({detail})."},
     # Loading warnings, listed after a file that was indexed anyway.
+    "pdf.page_expands": {
+        "en": "page {page} was skipped: its content expands past the safety limit of {limit_mb:g} MB when decompressed",
+        "pt": "a página {page} foi ignorada: seu conteúdo passa do limite de segurança de {limit_mb:g} MB ao ser "
+        "descompactado",
+    },
     "pdf.page_unreadable": {
         "en": "page {page} could not be read ({detail})",
         "pt": "a página {page} não pôde ser lida ({detail})",
@@ -306,8 +316,8 @@ TEMPLATES: Templates = {
         "pt": "o nome do arquivo não é texto UTF-8 válido: renomeie o arquivo e adicione-o de novo.",
     },
     "ingest.no_files": {
-        "en": "There are no files to ingest in {paths}: give PDF files or folders that hold some.",
-        "pt": "Não há arquivos para indexar em {paths}: indique arquivos PDF ou pastas que os contenham.",
+        "en": "There are no files to ingest in {paths}: give documents ({supported}) or folders that hold some.",
+        "pt": "Não há arquivos para indexar em {paths}: indique documentos ({supported}) ou pastas que os contenham.",
     },
     "answer.no_documents": {
         "en": "Collection {name!r} has no documents yet: add some first (`python -m rag ingest FILES`).",

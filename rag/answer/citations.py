@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Literal, Protocol
 
-from rag.answer.facts import Fact, Vocabulary, check_fact, extract_facts, fold, index_passage
+from rag.answer.facts import Vocabulary, check_fact, extract_facts, index_passage
+from rag.answer.reading import Fact, fold
 
 Kind = Literal["invalid_source", "unsupported_fact", "uncited"]
 

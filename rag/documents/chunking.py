@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rag.documents.document import LoadedDocument, OcrLine, Page
+from rag.documents.document import LoadedDocument, OcrLine, Page, Section
 from rag.documents.ocr_lines import lines_in_passage
 
 TokenCounter = Callable[[list[str]], list[int]]
@@ -20,12 +20,13 @@ _WINDOW_MARGIN = 16
 
 @dataclass(frozen=True)
 class Chunk:
-    """A passage of one page of one document; what the index stores and what a citation points to."""
+    """A passage of one page (or section) of one document; what the index stores and what a citation points to."""
 
     doc: str
     page: int
     text: str
     page_label: str | None = None
+    section: Section | None = None
     ocr: bool = False
     """The page's text was recognised by OCR from its image."""
     lines: tuple[OcrLine, ...] = ()
@@ -116,7 +117,7 @@ def chunk_text(text: str, count: TokenCounter, chunk_tokens: int, overlap: int) 
 
 
 def chunk_document(document: LoadedDocument, count: TokenCounter, chunk_tokens: int, overlap: int) -> list[Chunk]:
-    """Chunks of every page; a chunk never spans two pages, so its citation is exact."""
+    """Chunks of every page (or section); a chunk never spans two, so its citation is exact."""
     return [
         _chunk(document.name, page, text)
         for page in document.pages
@@ -125,7 +126,7 @@ def chunk_document(document: LoadedDocument, count: TokenCounter, chunk_tokens: 
 
 
 def _chunk(doc: str, page: Page, text: str) -> Chunk:
-    if not page.ocr:
-        return Chunk(doc=doc, page=page.number, text=text, page_label=page.label)
-    lines = tuple(lines_in_passage(text, page.lines))
-    return Chunk(doc=doc, page=page.number, text=text, page_label=page.label, ocr=True, lines=lines)
+    lines = tuple(lines_in_passage(text, page.lines)) if page.ocr else ()
+    return Chunk(
+        doc=doc, page=page.number, text=text, page_label=page.label, section=page.section, ocr=page.ocr, lines=lines
+    )

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import cast
 
-from pypdf import PdfReader
-from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+from pypdf import PdfReader, get_configuration
+from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError, PdfReadError
 from pypdf.generic import DictionaryObject
 
 from config.settings import DEFAULTS
@@ -87,6 +87,7 @@ def load_pdf(
     raw: list[str] = []
     warnings: list[str] = []
     failed: set[int] = set()  # pages whose text could not be extracted
+    expanded = 0  # pages whose content inflates past pypdf's limit
     extract = extract or _text_within(deadline)
     for index in range(page_count):
         try:
@@ -99,6 +100,11 @@ def load_pdf(
                 "too_slow",
                 message("pdf.too_slow", limit_s=time_limit, page=index + 1, pages=page_count),
             ) from None
+        except LimitReachedError:  # pypdf stopped inflating a stream at its limit: say so, not "damaged"
+            raw.append("")
+            expanded += 1
+            failed.add(index)
+            warnings.append(message("pdf.page_expands", page=index + 1, limit_mb=_inflate_limit_mb()))
         except Exception as exc:  # one broken page must not cost the others
             raw.append("")
             failed.add(index)
@@ -141,6 +147,8 @@ def load_pdf(
         if text
     ]
     if not pages:
+        if expanded and len(warnings) == page_count:
+            raise DocumentError(name, "bomb", message("pdf.expands", limit_mb=_inflate_limit_mb()))
         if warnings and len(warnings) == page_count:
             raise DocumentError(name, "corrupt", message("pdf.no_page_readable"))
         if scans:
@@ -268,6 +276,11 @@ def _page_has_images(reader: PdfReader, index: int) -> bool:
         return any(obj.get_object().get("/Subtype") == "/Image" for obj in objects.values())
     except Exception:  # a damaged resource dictionary: treat the page as text only
         return False
+
+
+def _inflate_limit_mb() -> float:
+    """pypdf's cap on what one compressed stream may inflate to, the size a decompression bomb runs into."""
+    return get_configuration().zlib_maximum_output_length / 1_000_000
 
 
 def _short(exc: BaseException) -> str:

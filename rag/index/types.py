@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeGuard
+from typing import TypeGuard, get_args
 
 from i18n import message
 from rag.documents.chunking import Chunk
-from rag.documents.document import OcrLine
+from rag.documents.document import OcrLine, Section, SectionUnit
 
 Progress = Callable[[int, int], None]
 """Called with (done so far, in all): passages embedded, or scanned pages recognised by OCR."""
@@ -29,8 +29,11 @@ class DocumentInfo:
     name: str
     sha256: str
     pages: int
+    """Pages of a PDF; sections of the other formats."""
     chunks: int
     added_at: str
+    format: str = "pdf"
+    """The reader's format (rag/documents/formats.py); records written before other formats existed are PDFs."""
 
 
 @dataclass
@@ -86,6 +89,9 @@ class Rankings:
     queries: list[QueryRanking]
     idf: Callable[[str], float] | None = None
     """A BM25 token's IDF over the whole collection, where the store can tell it cheaply (the FAISS store)."""
+    search_vector: Callable[[list[float], int], list[tuple[int, float]]] | None = None
+    """Dense top-n (row, cosine) of a query vector in the same state of the collection, rows into `chunks` (which may
+    grow to hold them); for a second search with a vector of the caller's (rag/search/crosslingual.py)."""
 
 
 def check_model(name: str, built_with: str, dimension: int, embedding_model: str, embedding_dimension: int) -> None:
@@ -120,9 +126,13 @@ def printable(text: str) -> str:
 
 
 def chunk_record(chunk: Chunk) -> dict[str, object]:
-    """A chunk's stored form, {"doc", "page", "label", "text"}, plus "ocr": true and its recognised "lines" (each
-    [text, left, top, right, bottom]) for OCR text only, so collections written before OCR read the same."""
+    """A chunk's stored form: {"doc", "page", "label", "text"}, "section" for a file without pages, and "ocr": true
+    with the recognised "lines" (each [text, left, top, right, bottom]) for OCR text only, so collections written
+    before read the same."""
     record: dict[str, object] = {"doc": chunk.doc, "page": chunk.page, "label": chunk.page_label, "text": chunk.text}
+    if chunk.section is not None:
+        s = chunk.section
+        record["section"] = {"heading": s.heading, "first": s.first, "last": s.last, "unit": s.unit}
     if chunk.ocr:
         record["ocr"] = True
         record["lines"] = [[line.text, *line.box] for line in chunk.lines]
@@ -142,7 +152,8 @@ def chunk_from_record(record: object) -> Chunk:
     if not isinstance(ocr, bool):
         raise ValueError("a chunk record has an invalid OCR flag")
     lines = tuple(_ocr_line(item) for item in record.get("lines", ())) if ocr else ()
-    return Chunk(doc=doc, page=page, text=text, page_label=label, ocr=ocr, lines=lines)
+    section = _section(record.get("section"))
+    return Chunk(doc=doc, page=page, text=text, page_label=label, section=section, ocr=ocr, lines=lines)
 
 
 def _ocr_line(item: object) -> OcrLine:
@@ -152,3 +163,16 @@ def _ocr_line(item: object) -> OcrLine:
     if not all(isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 1 for v in box):
         raise ValueError("a chunk record has an invalid OCR line box")
     return OcrLine(item[0], (float(box[0]), float(box[1]), float(box[2]), float(box[3])))
+
+
+def _section(value: object) -> Section | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValueError("a chunk record has an invalid section")
+    heading, first, last, unit = (value.get(k) for k in ("heading", "first", "last", "unit"))
+    if heading is not None and not isinstance(heading, str):
+        raise ValueError("a chunk record has an invalid section heading")
+    if not (is_count(first, 1) and is_count(last, 1) and unit in get_args(SectionUnit)):
+        raise ValueError("a chunk record has an invalid section range")
+    return Section(heading, first, last, unit)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rag.index.types import Rankings
+from rag.search.crosslingual import LanguageRegions
 
 if TYPE_CHECKING:
     from rag.index.embeddings import EmbeddingModel
@@ -69,6 +70,8 @@ class Calibration:
     contrasts: tuple[float, ...]
     threshold: float
     """The NULL_LEVEL quantile of the reference contrasts."""
+    regions: LanguageRegions = field(default_factory=lambda: LanguageRegions({}))
+    """Where each language's reference questions sit in the model's query space (rag/search/crosslingual.py)."""
 
     def reference_cosine(self, vector: np.ndarray) -> float:
         """Mean cosine of a query vector to its nearest reference questions."""
@@ -95,7 +98,8 @@ def calibrate(collection: KnowledgeBase) -> Calibration | None:
     nearest = np.sort(between, axis=1)[:, ::-1][:, :_NEAREST_REFERENCES].mean(axis=1)
     contrasts = np.array([q.dense[0][1] for q in ranked.queries]) - nearest
     threshold = float(np.quantile(contrasts, NULL_LEVEL))
-    return Calibration(references, tuple(float(c) for c in contrasts), threshold)
+    regions = LanguageRegions.of(questions, references)
+    return Calibration(references, tuple(float(c) for c in contrasts), threshold, regions)
 
 
 _calibrations: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -117,7 +117,8 @@ def parse_configuration(name: str, base: RetrievalOptions) -> RetrievalOptions:
     """Options named like `hybrid+fused`: `dense` or `hybrid`, `convex`, `convex:A` (dense share A) or `rrf` (how
     hybrid rankings are fused), then `concat` (search the combined follow-up query only), `fused` or `fused:W` (also
     search the follow-up alone at weight W), `types` or `notypes` (answer-type matching on or off), `lang` or `nolang`
-    (BM25 weighed by language match or not), `rerank` (with `base`'s reranker). Parts left out come from `base`;
+    (BM25 weighed by language match or not), `shift` or `noshift` (a question in another language than its passages
+    searched again in theirs, or not), `rerank` (with `base`'s reranker). Parts left out come from `base`;
     reranking is on only when named.
 
     Raises:
@@ -133,6 +134,8 @@ def parse_configuration(name: str, base: RetrievalOptions) -> RetrievalOptions:
             options = replace(options, fusion="convex", alpha=_share(part, name))
         elif part in ("lang", "nolang"):
             options = replace(options, language_weight=part == "lang")
+        elif part in ("shift", "noshift"):
+            options = replace(options, language_shift=part == "shift")
         elif part in ("types", "notypes"):
             options = replace(options, answer_types=part == "types")
         elif part == "concat":
@@ -147,7 +150,7 @@ def parse_configuration(name: str, base: RetrievalOptions) -> RetrievalOptions:
         else:
             raise ValueError(
                 f"Unknown part {part!r} in configuration {name!r}: use dense, hybrid, convex[:A], rrf, types, "
-                "notypes, lang, nolang, concat, fused[:W] or rerank, joined by '+'."
+                "notypes, lang, nolang, shift, noshift, concat, fused[:W] or rerank, joined by '+'."
             )
     return options
 

