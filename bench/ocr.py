@@ -180,12 +180,13 @@ def main() -> None:
     parser.add_argument("--questions", type=Path, default=HERE.parent.parent / "shared" / "eval" / "qa_dev.jsonl")
     parser.add_argument("--skip-eval", action="store_true", help="error rates, speed and memory only")
     parser.add_argument("--skip-cer", action="store_true", help="retrieval only")
+    parser.add_argument("--keep", type=Path, help="work in this (new) folder and keep it: scans, collections")
     args = parser.parse_args()
     print(f"load before: {Path('/proc/loadavg').read_text().strip()}; render {RENDER_DPI} dpi, scans {SCAN_DPI} dpi")
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
+        work = args.keep or Path(tmp)
         scans = work / "scans"
-        scans.mkdir()
+        scans.mkdir(parents=True)
         pages = sum(image_only_copy(args.corpus / name, scans / name) for name in DOCS)
         print(f"{len(DOCS)} image-only copies, {pages} pages", flush=True)
         if not args.skip_cer:
