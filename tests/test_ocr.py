@@ -113,6 +113,15 @@ def test_a_scan_ocr_cannot_read_is_refused_in_one_sentence():
     assert caught.value.reason.count(".") == 1 and "OCR found no readable text" in caught.value.reason
 
 
+def test_blank_scanned_pages_are_not_sent_to_ocr(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr("rag.documents.ocr.recognise", pytest.fail)  # the backs of sheets cost no recognition
+
+    with pytest.raises(DocumentError) as caught:
+        load_pdf(scan_pdf([Image.new("L", (620, 874), 255)] * 2), name="versos.pdf")
+
+    assert caught.value.code == "no_text_layer"
+
+
 def test_an_encrypted_scan_asks_for_its_password_then_is_read():
     locked = scan_pdf([ENGLISH], password=PASSWORD)
 
@@ -125,7 +134,7 @@ def test_an_encrypted_scan_asks_for_its_password_then_is_read():
 
 
 def test_ocr_stops_at_the_files_read_deadline(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr("rag.documents.pdf.OCR_SECONDS_PER_PAGE", -1000.0)  # the deadline passes before OCR
+    monkeypatch.setattr("rag.documents.pdf.OCR_PAGE_SHARE", -1000.0)  # the deadline passes before OCR
 
     with pytest.raises(DocumentError) as caught:
         load_pdf(scan(), name="lento.pdf")

@@ -28,6 +28,9 @@ ENGINE_PARAMS: dict[str, Any] = {
     "Det.unclip_ratio": 1.6,
 }
 
+# Grey levels within which a page counts as one flat tone (scanner noise on paper spans more).
+_FLAT_TONE = 8
+
 _ENGINES: dict[tuple[tuple[str, Any], ...], Any] = {}
 # rapidocr keeps per-call settings on the engine object, and two pages at once only fight over the same 2 cores:
 # one recognition at a time, whichever browser session asks.
@@ -82,6 +85,12 @@ def _reading_order(lines: list[OcrLine]) -> list[OcrLine]:
     return [line for row in rows for line in sorted(row, key=lambda item: item.box[0])]
 
 
+def is_blank(image: Image.Image) -> bool:
+    """A page of one flat tone (the back of a sheet, an empty scan): nothing to recognise, no need to run OCR."""
+    darkest, lightest = image.convert("L").getextrema()
+    return lightest - darkest < _FLAT_TONE
+
+
 def render_page_image(document: Any, number: int, dpi: int = RENDER_DPI) -> Image.Image:
     """Page `number` (1-based) of an open pypdfium2 document as a grey image at `dpi`."""
     from rag.documents.page_image import PDFIUM_LOCK
@@ -113,7 +122,8 @@ def recognise_pages(
         for done, number in enumerate(numbers):
             if before_page:
                 before_page(done, len(numbers))
-            found[number] = recognise(render_page_image(document, number))
+            image = render_page_image(document, number)
+            found[number] = [] if is_blank(image) else recognise(image)
         if before_page:
             before_page(len(numbers), len(numbers))
         return found
