@@ -1,4 +1,5 @@
-"""Writes samples/: a small Portuguese PDF and the question files the README's command-line examples use.
+"""Writes samples/: a small Portuguese PDF, a Markdown note and the question files the README's command-line
+examples use.
 
 Run from the repository root with the test packages installed (fpdf2): `python scripts/make_samples.py`.
 The files are committed, so the examples work without running this.
@@ -64,6 +65,22 @@ QUESTIONS = [
     },
 ]
 
+# A file without pages: its passages are cited by heading and line range.
+NOTES_MD = """\
+# Notas sobre coleções
+
+Cada coleção do Conversa é uma pasta dentro do diretório de dados.
+
+## Onde ficam os arquivos
+
+Os vetores ficam em um arquivo FAISS e os textos dos trechos em um arquivo JSON ao lado dele.
+Uma cópia de cada PDF fica na subpasta files, para mostrar a página citada.
+
+## Apagar uma coleção
+
+O comando python -m rag collections --delete NOME apaga a pasta inteira da coleção.
+"""
+
 HISTORY = [
     {"role": "user", "content": "Como rodar um modelo local com o Ollama?"},
     {"role": "assistant", "content": "Instale o Ollama e rode ollama pull qwen2.5:1.5b [1]."},
@@ -74,6 +91,7 @@ def main() -> None:
     folder = ROOT / "samples"
     folder.mkdir(exist_ok=True)
     (folder / "guia-conversa.pdf").write_bytes(make_pdf(PAGES, footer="guia-conversa.pdf - página {n}"))
+    (folder / "notas-colecoes.md").write_text(NOTES_MD, encoding="utf-8")
     lines = [
         json.dumps({**q, "lang": "en" if q["kind"] == "crosslingual" else "pt"}, ensure_ascii=False) for q in QUESTIONS
     ]

@@ -10,6 +10,7 @@ import pytest
 
 from config.settings import Settings
 from i18n import Message, localize, message, missing_translations
+from i18n.catalogue import formats as formats_table
 from i18n.catalogue import llm as llm_table
 from i18n.catalogue import rag as rag_table
 from i18n.catalogue import settings as settings_table
@@ -18,10 +19,16 @@ from llm import explain_error
 from rag.documents.document import DocumentError
 from rag.documents.pdf import load_pdf
 
-TABLES = [rag_table.TEMPLATES, llm_table.TEMPLATES, settings_table.TEMPLATES, ui_table.TEMPLATES]
+TABLES = [
+    rag_table.TEMPLATES,
+    formats_table.TEMPLATES,
+    llm_table.TEMPLATES,
+    settings_table.TEMPLATES,
+    ui_table.TEMPLATES,
+]
 
 
-@pytest.mark.parametrize("table", TABLES, ids=["rag", "llm", "settings", "ui"])
+@pytest.mark.parametrize("table", TABLES, ids=["rag", "formats", "llm", "settings", "ui"])
 def test_every_message_code_has_english_and_portuguese_with_no_unknown_blanks(table):
     assert missing_translations(table, ("en", "pt")) == []
 

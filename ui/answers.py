@@ -12,7 +12,7 @@ from i18n import text
 from llm import LLMError, build_chat_model, check_provider
 from rag.core import Transcript
 from rag.search.excerpt import excerpt
-from rag.search.retrieval import SearchResult, Source
+from rag.search.retrieval import SearchResult, Source, cited_location
 from ui.export import escape_markdown
 from ui.state import ModelChoice, Turn
 
@@ -51,7 +51,8 @@ def passages_markdown(sources: list[Source], language: str, query: str = "") -> 
     lines = []
     for s in sources:
         shown = escape_markdown(excerpt(s.text, query, EXCERPT_CHARS))
-        lines.append(f"**[{s.number}]** {shown} *({escape_markdown(s.doc)}, p. {s.page})*")
+        where = escape_markdown(f"{s.doc}, {cited_location(s, language)}")
+        lines.append(f"**[{s.number}]** {shown} *({where})*")
     return "\n\n".join(lines)
 
 

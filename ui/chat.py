@@ -13,7 +13,7 @@ from llm import explain_error
 from rag.core import Conversa, InputError, Searching, SourcesFound, Token, Transcript
 from rag.core.inputs import MAX_QUESTION_CHARS
 from rag.index.store import KnowledgeBase
-from rag.search.retrieval import Source
+from rag.search.retrieval import Source, cited_location
 from ui.answers import chat_model_for, redacted_traceback, settle_turn
 from ui.export import check_markdown, conversation_markdown, escape_markdown
 from ui.page import count, guarded, language, logger, say, t
@@ -66,10 +66,10 @@ def show_sources(core: Conversa, index: int, turn: Turn) -> None:
     st.caption(f"**{t('sources_header')}**")
     for source in turn.sources:
         page_key = f"page_{index}_{source.number}"
-        label = t("source_label", number=source.number, doc=source.doc, page=source.page)
+        label = t("source_label", number=source.number, doc=source.doc, where=cited_location(source, language()))
         with st.expander(label, expanded=bool(st.session_state.get(page_key))):
             st.markdown("\n".join("> " + escape_markdown(line) for line in source.text.splitlines() if line.strip()))
-            if st.toggle(t("show_page"), key=page_key):
+            if source.has_page_image and st.toggle(t("show_page"), key=page_key):
                 with guarded(t("action_page")):
                     show_page(core, turn, source)
 

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from i18n import localize, text
 from rag.answer.citations import Unsupported
+from rag.search.retrieval import cited_location
 from ui.state import Turn
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~$])")
@@ -47,7 +48,8 @@ def conversation_markdown(turns: list[Turn], collection: str, language: str, now
         if turn.sources:
             body.append(f"### {text('sources_header', language)}")
             for s in turn.sources:
-                label = text("source_label", language, number=s.number, doc=s.doc, page=s.page)
+                where = cited_location(s, language)
+                label = text("source_label", language, number=s.number, doc=s.doc, where=where)
                 body.append(f"**{escape_markdown(label)}**\n\n{_quote(s.text)}")
         parts.append("\n\n".join(body))
     return "\n\n".join(parts) + "\n"

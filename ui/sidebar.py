@@ -7,6 +7,7 @@ from dataclasses import replace
 import streamlit as st
 
 from rag.core import Conversa
+from rag.documents.formats import SUPPORTED_SUFFIXES, parts_noun
 from rag.index.ingest import FileReport
 from rag.index.store import KnowledgeBase
 from rag.index.types import CollectionError
@@ -16,7 +17,8 @@ from ui.progress import RateMeter, speed_text
 from ui.state import UploadRecord
 from ui.uploads import report_line
 
-UPLOAD_TYPES = ["pdf"]
+# The box filters by these; a file that is not what its name says is still told apart by its content.
+UPLOAD_TYPES = [suffix.lstrip(".") for suffix in SUPPORTED_SUFFIXES]
 
 
 def create_collection(core: Conversa) -> None:
@@ -155,7 +157,7 @@ def documents_panel(core: Conversa, collection: KnowledgeBase) -> None:
         st.caption(t("no_documents_sidebar", name=collection.name))
     for doc in documents:
         name_column, button_column = st.columns([6, 1], vertical_alignment="center")
-        counts = t("doc_counts", pages=count(doc.pages, "pages"), chunks=count(doc.chunks, "passages"))
+        counts = t("doc_counts", pages=count(doc.pages, parts_noun(doc.format)), chunks=count(doc.chunks, "passages"))
         name_column.markdown(f"**{escape_markdown(doc.name)}**  \n{counts}")
         remove = t("remove", name=doc.name)
         if button_column.button("", icon=":material/delete:", type="tertiary", key=f"remove::{doc.name}", help=remove):

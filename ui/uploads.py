@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from i18n import counted, localize, text
+from rag.documents.formats import parts_noun
 from rag.index.ingest import FileReport
 
 Tone = Literal["success", "info", "warning", "error"]
@@ -14,7 +15,7 @@ def report_line(report: FileReport, language: str) -> tuple[Tone, str]:
     """How one file's outcome is shown: a tone for its colour and one sentence."""
     values = {
         "name": report.name,
-        "pages": counted(report.pages, "pages", language),
+        "pages": counted(report.pages, parts_noun(report.format), language),
         "chunks": counted(report.chunks, "passages", language),
     }
     match report.status:

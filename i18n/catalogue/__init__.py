@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from i18n.catalogue import llm, rag, settings, ui
+from i18n.catalogue import formats, llm, rag, settings, ui
 from i18n.templates import Templates
 
 
@@ -16,5 +16,5 @@ def _merged(*tables: Templates) -> dict[str, dict[str, str]]:
     return merged
 
 
-CATALOGUE = _merged(settings.TEMPLATES, rag.TEMPLATES, llm.TEMPLATES, ui.TEMPLATES)
+CATALOGUE = _merged(settings.TEMPLATES, rag.TEMPLATES, formats.TEMPLATES, llm.TEMPLATES, ui.TEMPLATES)
 NOUNS = ui.NOUNS

@@ -297,8 +297,8 @@ TEMPLATES: Templates = {
         "pt": "o nome do arquivo não é texto UTF-8 válido: renomeie o arquivo e adicione-o de novo.",
     },
     "ingest.no_files": {
-        "en": "There are no files to ingest in {paths}: give PDF files or folders that hold some.",
-        "pt": "Não há arquivos para indexar em {paths}: indique arquivos PDF ou pastas que os contenham.",
+        "en": "There are no files to ingest in {paths}: give documents ({supported}) or folders that hold some.",
+        "pt": "Não há arquivos para indexar em {paths}: indique documentos ({supported}) ou pastas que os contenham.",
     },
     "answer.no_documents": {
         "en": "Collection {name!r} has no documents yet: add some first (`python -m rag ingest FILES`).",

@@ -29,7 +29,10 @@ TEMPLATES: Templates = {
     "delete_collection": {"pt": "Apagar coleção", "en": "Delete collection"},
     "collection_deleted": {"pt": "Coleção {name} apagada.", "en": "Collection {name} deleted."},
     "documents_header": {"pt": "Documentos", "en": "Documents"},
-    "upload_label": {"pt": "Arraste PDFs aqui (vários de uma vez)", "en": "Drop PDFs here (several at once)"},
+    "upload_label": {
+        "pt": "Arraste documentos aqui: PDF, Word, Markdown, texto ou HTML (vários de uma vez)",
+        "en": "Drop documents here: PDF, Word, Markdown, text or HTML (several at once)",
+    },
     "upload_help": {
         "pt": "Cada arquivo é lido, dividido em trechos e indexado nesta coleção; arquivos já indexados são "
         "reconhecidos.",
@@ -129,7 +132,8 @@ TEMPLATES: Templates = {
         "en": "The answer could not be written: {error}",
     },
     "sources_header": {"pt": "Fontes", "en": "Sources"},
-    "source_label": {"pt": "[{number}] {doc}, p. {page}", "en": "[{number}] {doc}, p. {page}"},
+    # `where` is "p. 3", or a section for files without pages ("§ Instalação (linhas 12–40)").
+    "source_label": {"pt": "[{number}] {doc}, {where}", "en": "[{number}] {doc}, {where}"},
     "show_page": {"pt": "Mostrar a página com o trecho", "en": "Show the page with the passage"},
     "page_caption": {
         "pt": "{doc}, página {page}: o trecho citado está destacado",
@@ -168,4 +172,5 @@ TEMPLATES: Templates = {
 NOUNS: dict[str, dict[str, tuple[str, str]]] = {
     "pages": {"pt": ("página", "páginas"), "en": ("page", "pages")},
     "passages": {"pt": ("trecho", "trechos"), "en": ("passage", "passages")},
+    "sections": {"pt": ("seção", "seções"), "en": ("section", "sections")},
 }

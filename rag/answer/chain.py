@@ -17,7 +17,7 @@ from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda, R
 from config.settings import FollowUpStrategy
 from i18n import message
 from rag.answer.prompts import detect_language, load_prompt
-from rag.search.retrieval import SearchResult, Source, concat_query
+from rag.search.retrieval import SearchResult, Source, cited_location, concat_query
 
 Retrieve = Callable[[str, str], SearchResult]
 """(question as asked, search query) -> the passages found."""
@@ -36,12 +36,14 @@ def _defuse(text: str) -> str:
     return _SOURCES_TAG.sub(lambda tag: tag.group(0).replace("<", "‹").replace(">", "›"), text)
 
 
-def format_sources(sources: list[Source], max_chars: int = DEFAULT_MAX_SOURCE_CHARS) -> str:
-    """The numbered sources block; lower-ranked sources are dropped when the block would outgrow `max_chars`."""
+def format_sources(sources: list[Source], max_chars: int = DEFAULT_MAX_SOURCE_CHARS, language: str = "en") -> str:
+    """The numbered sources block, each headed by file and page (or section, in the prompt's `language`); lower-ranked
+    sources are dropped when the block would outgrow `max_chars`."""
     blocks: list[str] = []
     used = 0
     for source in sources:
-        block = f"[{source.number}] ({_defuse(source.doc)}, p. {source.page})\n{_defuse(source.text)}"
+        where = cited_location(source, language)
+        block = f"[{source.number}] ({_defuse(source.doc)}, {_defuse(where)})\n{_defuse(source.text)}"
         if blocks and used + len(block) > max_chars:
             break
         blocks.append(block)
@@ -65,7 +67,9 @@ def answer_messages(inputs: dict, max_source_chars: int = DEFAULT_MAX_SOURCE_CHA
     retrieval: SearchResult = inputs["retrieval"]
     note = load_prompt("not_covered", language) + "\n" if retrieval.covered is False else ""
     user = load_prompt("answer_user", language).format(
-        sources=format_sources(retrieval.sources, max_source_chars), coverage_note=note, question=inputs["question"]
+        sources=format_sources(retrieval.sources, max_source_chars, language),
+        coverage_note=note,
+        question=inputs["question"],
     )
     return [
         SystemMessage(load_prompt("answer_system", language)),

@@ -10,6 +10,7 @@ from i18n import localize
 from rag.cli.main import CLI
 from rag.core import Conversa, Done, Failed, SourcesFound, Token, Transcript
 from rag.index.types import printable
+from rag.search.retrieval import cited_location
 
 
 def run_ask(args: argparse.Namespace, core: Conversa, history: list) -> int:
@@ -71,7 +72,7 @@ def _print_after(transcript: Transcript) -> None:
             print("(The documents do not seem to cover this question.)")
         print("\nSources:")
         for s in search.sources:
-            print(f"[{s.number}] {printable(s.doc)}, p. {s.page}")
+            print(f"[{s.number}] {printable(s.doc)}, {printable(cited_location(s))}")
 
 
 def _as_json(question: str, transcript: Transcript) -> dict[str, object]:

@@ -11,8 +11,9 @@ from pathlib import Path
 from tqdm import tqdm
 
 from config.settings import Settings, load_settings
-from i18n import localize
+from i18n import FALLBACK, counted, localize
 from rag.core import Conversa, InputError
+from rag.documents.formats import SUPPORTED_SUFFIXES, parts_noun
 from rag.index.embeddings import EmbeddingModelError
 from rag.index.ingest import FileReport
 from rag.index.qdrant.connection import local_path, safe_url
@@ -21,7 +22,7 @@ from rag.index.types import CollectionError, printable
 from rag.search.evaluation import comparison_table, load_questions, parse_configuration
 from rag.search.excerpt import excerpt
 from rag.search.rerank import RerankerError
-from rag.search.retrieval import SearchResult
+from rag.search.retrieval import SearchResult, cited_location
 
 # The command line's wording of sentences that, in the app, point at the sidebar (i18n catalogue's "cli").
 CLI = "cli"
@@ -34,8 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m rag", description="Conversa: chat with your PDFs.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("ingest", parents=[common], help="add PDF files or folders of PDFs")
-    p.add_argument("paths", nargs="+", type=Path)
+    kinds = ", ".join(SUPPORTED_SUFFIXES)
+    p = sub.add_parser("ingest", parents=[common], help=f"add documents ({kinds}) or folders of them")
+    p.add_argument("paths", nargs="+", type=Path, help=f"files, or folders whose {kinds} files are all added")
     p.add_argument("--password", help="password for encrypted PDFs")
 
     p = sub.add_parser("search", parents=[common], help="find passages (no LLM needed)")
@@ -143,7 +145,8 @@ def _print_result(result: SearchResult, as_json: bool) -> None:
         print("The documents do not seem to cover this question; the closest passages:")
     # Ranks, not scores: a fused score above 1 (the answer-type boost) reads like a bug; --json keeps them.
     for s in result.sources:
-        print(f"[{s.number}] {printable(s.doc)}, p. {s.page}\n    {printable(excerpt(s.text, result.search_query))}")
+        where = printable(cited_location(s))
+        print(f"[{s.number}] {printable(s.doc)}, {where}\n    {printable(excerpt(s.text, result.search_query))}")
 
 
 def _cmd_search(args: argparse.Namespace, core: Conversa) -> int:
@@ -203,7 +206,8 @@ def _cmd_list(args: argparse.Namespace, core: Conversa) -> int:
     kb = core.existing_collection()
     print(f"Collection '{kb.name}' ({kb.info.embedding_model}):")
     for doc in kb.documents():
-        print(f"  {printable(doc.name)}: {doc.pages} pages, {doc.chunks} chunks, added {doc.added_at}")
+        parts = counted(doc.pages, parts_noun(doc.format), FALLBACK)
+        print(f"  {printable(doc.name)}: {parts}, {doc.chunks} chunks, added {doc.added_at}")
     if not kb.documents():
         print("  (no documents)")
     return 0

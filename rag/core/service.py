@@ -17,7 +17,9 @@ from rag.answer.chain import build_chain
 from rag.answer.citations import check_answer
 from rag.core.events import AnswerEvent, Checked, Done, Failed, Searching, SourcesFound, Token
 from rag.core.inputs import InputError, check_collection_name, check_k, clean_history, clean_question
-from rag.index.embeddings import EmbeddingModel, Hub, load_embedding_model, models_dir_of
+from rag.documents.formats import supported_list
+from rag.index.embeddings import EmbeddingModel, Hub, load_embedding_model
+from rag.index.encoding import models_dir_of
 from rag.index.ingest import FileReport, expand_paths, ingest_file, ingest_paths
 from rag.index.store import KnowledgeBase, delete_collection, list_collections, open_collection
 from rag.index.types import CollectionError, DocumentInfo, Progress, printable
@@ -148,7 +150,8 @@ class Conversa:
         paths = list(paths)
         files = expand_paths(paths)
         if not files:
-            raise InputError(message("ingest.no_files", paths=", ".join(printable(str(p)) for p in paths)))
+            shown = ", ".join(printable(str(p)) for p in paths)
+            raise InputError(message("ingest.no_files", paths=shown, supported=supported_list()))
         return files
 
     def ingest_upload(

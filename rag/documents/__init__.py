@@ -1,1 +1,2 @@
-"""Documents in: PDF pages read and cleaned, then cut into passages."""
+"""Documents in: PDF pages, or sections of Word, Markdown, text and HTML files, read and cleaned, then cut into
+passages."""

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rag.documents.document import LoadedDocument
+from rag.documents.document import LoadedDocument, Section
 
 TokenCounter = Callable[[list[str]], list[int]]
 
@@ -19,12 +19,13 @@ _WINDOW_MARGIN = 16
 
 @dataclass(frozen=True)
 class Chunk:
-    """A passage of one page of one document; what the index stores and what a citation points to."""
+    """A passage of one page (or section) of one document; what the index stores and what a citation points to."""
 
     doc: str
     page: int
     text: str
     page_label: str | None = None
+    section: Section | None = None
 
     @property
     def key(self) -> str:
@@ -111,9 +112,9 @@ def chunk_text(text: str, count: TokenCounter, chunk_tokens: int, overlap: int) 
 
 
 def chunk_document(document: LoadedDocument, count: TokenCounter, chunk_tokens: int, overlap: int) -> list[Chunk]:
-    """Chunks of every page; a chunk never spans two pages, so its citation is exact."""
+    """Chunks of every page (or section); a chunk never spans two, so its citation is exact."""
     return [
-        Chunk(doc=document.name, page=page.number, text=text, page_label=page.label)
+        Chunk(doc=document.name, page=page.number, text=text, page_label=page.label, section=page.section)
         for page in document.pages
         for text in chunk_text(page.text, count, chunk_tokens, overlap)
     ]

@@ -1,4 +1,5 @@
-"""What every reader of documents produces (pages of text) and how a file is refused (DocumentError)."""
+"""What every reader of documents produces (pages of text, or sections for files without pages) and how a file is
+refused (DocumentError)."""
 
 from __future__ import annotations
 
@@ -6,30 +7,55 @@ import hashlib
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from i18n import message
 
 MB = 1024 * 1024
 
 
+SectionUnit = Literal["lines", "paragraphs"]
+"""What a section's range counts: lines of a text file, paragraphs of a Word file."""
+
+
+@dataclass(frozen=True)
+class Section:
+    """Where a part of a file without pages sits, as its reader can find it: the nearest heading above it (None
+    before the first one) and its first and last line (of a text file) or paragraph (of a Word file), 1-based.
+
+    Kept as data, not as a sentence, so a citation reads in the language of whoever reads it."""
+
+    heading: str | None
+    first: int
+    last: int
+    unit: SectionUnit = "lines"
+
+
 @dataclass(frozen=True)
 class Page:
-    """The text of one page; `number` is 1-based, `label` is the PDF's own page label when it has one."""
+    """The text of one page; `number` is 1-based, `label` is the PDF's own page label when it has one.
+
+    Files without pages (Word, Markdown, text, HTML) have one Page per section, numbered in order, each with its
+    `section`."""
 
     number: int
     text: str
     label: str | None = None
+    section: Section | None = None
 
 
 @dataclass(frozen=True)
 class LoadedDocument:
-    """A readable PDF: its name, content hash, and the pages that have text."""
+    """A readable document: its name, content hash, and the pages (or sections) that have text.
+
+    `format` says which reader read it (rag/documents/formats.py); only a PDF has page images."""
 
     name: str
     sha256: str
     page_count: int
     pages: list[Page]
     warnings: list[str] = field(default_factory=list)
+    format: str = "pdf"
 
 
 class DocumentError(Exception):

@@ -18,7 +18,7 @@ _EMBED_BATCH = 64
 def document_info(document: LoadedDocument, chunks: int) -> DocumentInfo:
     """What a collection records of a document it indexes now."""
     added_at = datetime.now(UTC).isoformat(timespec="seconds")
-    return DocumentInfo(document.name, document.sha256, document.page_count, chunks, added_at)
+    return DocumentInfo(document.name, document.sha256, document.page_count, chunks, added_at, document.format)
 
 
 def embed_chunks(

@@ -7,16 +7,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from config.settings import DEFAULTS
-from i18n import message
+from i18n import FALLBACK, counted, message
 from rag.documents.document import MB, DocumentError, read_source, sha256_of
-from rag.documents.pdf import load_pdf
+from rag.documents.formats import is_supported, parts_noun
+from rag.documents.loading import load_document
 from rag.index.store import KnowledgeBase
 from rag.index.types import CollectionError, Progress, printable
 
 
 @dataclass(frozen=True)
 class FileReport:
-    """The outcome for one file: `added`, `replaced`, `unchanged` or `rejected` (with its reason)."""
+    """The outcome for one file: `added`, `replaced`, `unchanged` or `rejected` (with its reason).
+
+    `pages` counts a PDF's pages, or the sections of the other formats (`format`)."""
 
     name: str
     status: str
@@ -26,6 +29,7 @@ class FileReport:
     reason: str | None = None
     code: str | None = None
     warnings: tuple[str, ...] = ()
+    format: str = "pdf"
 
     @property
     def ok(self) -> bool:
@@ -36,7 +40,8 @@ class FileReport:
         name = printable(self.name)
         if self.status == "rejected":
             return f"{name}: rejected: {self.reason}"
-        text = f"{name}: {self.status}, {self.pages} pages, {self.chunks} chunks"
+        parts = counted(self.pages, parts_noun(self.format), FALLBACK)
+        text = f"{name}: {self.status}, {parts}, {self.chunks} chunks"
         if self.status != "unchanged":
             text += f" ({self.embedded} embedded)"
         if self.warnings:
@@ -54,12 +59,13 @@ def _is_text(name: str) -> bool:
 
 
 def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
-    """Files as given, and the PDFs directly inside each folder (not its subfolders), sorted."""
+    """Files as given, and the documents of every supported kind directly inside each folder (not its subfolders),
+    sorted."""
     files: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files.extend(sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".pdf"))
+            files.extend(sorted(p for p in path.iterdir() if p.is_file() and is_supported(p)))
         else:
             files.append(path)
     return files
@@ -93,17 +99,27 @@ def ingest_file(
     sha256 = sha256_of(data)
     existing = next((d for d in collection.documents() if d.sha256 == sha256), None)
     if existing is not None:
-        return FileReport(name, "unchanged", existing.pages, existing.chunks)
+        return FileReport(name, "unchanged", existing.pages, existing.chunks, format=existing.format)
     try:
-        document = load_pdf(data, name=name, password=password)
+        document = load_document(data, name, password=password)
     except DocumentError as exc:
         return FileReport(name, "rejected", reason=exc.reason, code=exc.code)
     try:
-        result = collection.add(document, progress, data=data)
+        # Only a PDF's bytes are kept: they are what the app renders a cited page from.
+        kept = data if document.format == "pdf" else None
+        result = collection.add(document, progress, data=kept)
     except CollectionError as exc:  # e.g. the collection was deleted meanwhile: this file only, said why
         return FileReport(name, "rejected", reason=str(exc), code="not_added")
     info = result.document
-    return FileReport(name, result.status, info.pages, info.chunks, result.embedded, warnings=tuple(document.warnings))
+    return FileReport(
+        name,
+        result.status,
+        info.pages,
+        info.chunks,
+        result.embedded,
+        warnings=tuple(document.warnings),
+        format=document.format,
+    )
 
 
 def ingest_paths(

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeGuard
+from typing import TypeGuard, get_args
 
 from i18n import message
 from rag.documents.chunking import Chunk
+from rag.documents.document import Section, SectionUnit
 
 Progress = Callable[[int, int], None]
 """Called with (passages embedded so far, passages in all)."""
@@ -28,8 +29,11 @@ class DocumentInfo:
     name: str
     sha256: str
     pages: int
+    """Pages of a PDF; sections of the other formats."""
     chunks: int
     added_at: str
+    format: str = "pdf"
+    """The reader's format (rag/documents/formats.py); records written before other formats existed are PDFs."""
 
 
 @dataclass
@@ -121,8 +125,17 @@ def printable(text: str) -> str:
     return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
+def chunk_record(chunk: Chunk) -> dict[str, object]:
+    """A chunk's stored form: {"doc", "page", "label", "text"}, and "section" for a file without pages."""
+    record: dict[str, object] = {"doc": chunk.doc, "page": chunk.page, "label": chunk.page_label, "text": chunk.text}
+    if chunk.section is not None:
+        s = chunk.section
+        record["section"] = {"heading": s.heading, "first": s.first, "last": s.last, "unit": s.unit}
+    return record
+
+
 def chunk_from_record(record: object) -> Chunk:
-    """A chunk from its stored form ({"doc", "page", "text", "label"}), checked: stored data is not trusted."""
+    """A chunk from its stored form (`chunk_record`), checked: stored data is not trusted."""
     if not isinstance(record, dict):
         raise ValueError("a chunk record is not an object")
     doc, page, text, label = record.get("doc"), record.get("page"), record.get("text"), record.get("label")
@@ -130,4 +143,17 @@ def chunk_from_record(record: object) -> Chunk:
         raise ValueError("a chunk record has invalid values")
     if label is not None and not isinstance(label, str):
         raise ValueError("a chunk record has an invalid page label")
-    return Chunk(doc=doc, page=page, text=text, page_label=label)
+    return Chunk(doc=doc, page=page, text=text, page_label=label, section=_section(record.get("section")))
+
+
+def _section(value: object) -> Section | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValueError("a chunk record has an invalid section")
+    heading, first, last, unit = (value.get(k) for k in ("heading", "first", "last", "unit"))
+    if heading is not None and not isinstance(heading, str):
+        raise ValueError("a chunk record has an invalid section heading")
+    if not (is_count(first, 1) and is_count(last, 1) and unit in get_args(SectionUnit)):
+        raise ValueError("a chunk record has an invalid section range")
+    return Section(heading, first, last, unit)

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from langchain_core.messages import BaseMessage, HumanMessage
 
 from config.settings import RetrievalMode, Settings
+from i18n import FALLBACK, text
+from rag.documents.document import Section
 from rag.index.embeddings import Hub
 from rag.index.store import KnowledgeBase
 from rag.index.types import Hit
@@ -34,12 +36,41 @@ class Source:
     number: int
     doc: str
     page: int
+    """The page of a PDF; the section's number in files without pages."""
     text: str
     score: float
     page_label: str | None = None
+    section: Section | None = None
+    """Where the passage sits in a file without pages (Word, Markdown, text, HTML); None in a PDF."""
+
+    @property
+    def has_page_image(self) -> bool:
+        """Only a PDF's pages can be shown as they look."""
+        return self.section is None
 
     def to_json(self) -> dict[str, object]:
-        return {"doc": self.doc, "page": self.page, "text": self.text, "score": round(self.score, 6)}
+        found = {"doc": self.doc, "page": self.page, "text": self.text, "score": round(self.score, 6)}
+        return found | {"label": cited_location(self)} if self.section is not None else found
+
+
+# A section's range as its reader finds it, by unit and whether it spans one line (or paragraph) or more.
+_RANGE_CODES = {
+    ("lines", True): "cite.line",
+    ("lines", False): "cite.lines",
+    ("paragraphs", True): "cite.paragraph",
+    ("paragraphs", False): "cite.paragraphs",
+}
+
+
+def cited_location(source: Source, language: str = FALLBACK) -> str:
+    """Where a cited passage is, as it follows the file name in every citation (app, export, command line, prompt):
+    "p. 3" in a PDF, the nearest heading and line range elsewhere ("§ Instalação (linhas 12–40)")."""
+    section = source.section
+    if section is None:
+        return text("cite.page", language, page=source.page)
+    code = _RANGE_CODES[(section.unit, section.first == section.last)]
+    where = text(code, language, first=section.first, last=section.last)
+    return text("cite.section", language, heading=section.heading, where=where) if section.heading else where
 
 
 @dataclass(frozen=True)
@@ -130,7 +161,7 @@ def concat_query(question: str, history: Sequence[BaseMessage | dict]) -> str:
 
 def sources_from_hits(hits: list[Hit]) -> list[Source]:
     return [
-        Source(i, h.chunk.doc, h.chunk.page, h.chunk.text, h.score, h.chunk.page_label)
+        Source(i, h.chunk.doc, h.chunk.page, h.chunk.text, h.score, h.chunk.page_label, h.chunk.section)
         for i, h in enumerate(hits, start=1)
     ]
 

@@ -17,7 +17,15 @@ import numpy as np
 from i18n import message
 from rag.documents.chunking import Chunk
 from rag.index.atomic import fsync_dir, write_atomic
-from rag.index.types import CollectionError, CollectionInfo, DocumentInfo, chunk_from_record, is_count, short
+from rag.index.types import (
+    CollectionError,
+    CollectionInfo,
+    DocumentInfo,
+    chunk_from_record,
+    chunk_record,
+    is_count,
+    short,
+)
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -77,7 +85,7 @@ def manifest_problem(m: Manifest) -> str | None:
     if m.generation > _MAX_COUNT:
         return message("manifest.generation")
     for d in m.documents:
-        strings = isinstance(d.name, str) and isinstance(d.sha256, str) and isinstance(d.added_at, str)
+        strings = all(isinstance(v, str) for v in (d.name, d.sha256, d.added_at, d.format))
         if not (strings and is_count(d.pages) and is_count(d.chunks) and max(d.pages, d.chunks) <= _MAX_COUNT):
             return message("manifest.document", name=short(d.name))
     if sum(d.chunks for d in m.documents) > _MAX_COUNT:
@@ -182,7 +190,7 @@ def write_generation(folder: Path, manifest: Manifest, vectors: np.ndarray, chun
     if len(vectors):
         index.add(vectors)
     write_atomic(folder / vectors_name, lambda tmp: faiss.write_index(index, tmp))
-    records = [{"doc": c.doc, "page": c.page, "label": c.page_label, "text": c.text} for c in chunks]
+    records = [chunk_record(c) for c in chunks]
     payload = json.dumps(records, ensure_ascii=False)
     write_atomic(folder / chunks_name, lambda tmp: Path(tmp).write_text(payload, encoding="utf-8"))
     write_atomic(folder / MANIFEST, lambda tmp: Path(tmp).write_text(manifest.to_json(), encoding="utf-8"))

@@ -30,7 +30,8 @@ from rag.documents.document import LoadedDocument
 from rag.index.adding import document_info, embed_chunks
 from rag.index.atomic import write_atomic
 from rag.index.bm25 import indexed_text, query_words, term_id, term_weights, tokenize
-from rag.index.embeddings import EmbeddingModel, Hub, deferred_embedding_model, load_embedding_model, models_dir_of
+from rag.index.embeddings import EmbeddingModel, Hub, deferred_embedding_model, load_embedding_model
+from rag.index.encoding import models_dir_of
 from rag.index.qdrant.connection import PREFIX, Connection, connect, explained
 from rag.index.qdrant.records import CollectionConfig, chunk_id, chunks_of, document_record, kind_is, record_id
 from rag.index.types import (
@@ -44,12 +45,13 @@ from rag.index.types import (
     check_model,
     check_name,
     chunk_from_record,
+    chunk_record,
 )
 
 _DENSE, _LEXICAL = "dense", "bm25"
 _UPSERT_BATCH = 128
 _SCROLL_PAGE = 1024
-_CHUNK_FIELDS = ["doc", "page", "text", "label"]
+_CHUNK_FIELDS = ["doc", "page", "text", "label", "section"]
 
 
 class QdrantCollection:
@@ -387,14 +389,7 @@ class QdrantCollection:
         for i, (chunk, vector) in enumerate(zip(chunks, vectors, strict=True)):
             weights = term_weights(indexed_text(chunk), average)
             terms.update(weights)
-            payload = {
-                "kind": "chunk",
-                "sha256": sha256,
-                "doc": chunk.doc,
-                "page": chunk.page,
-                "text": chunk.text,
-                "label": chunk.page_label,
-            }
+            payload = {"kind": "chunk", "sha256": sha256, **chunk_record(chunk)}
             sparse = models.SparseVector(indices=list(weights), values=list(weights.values()))
             vector_by_name = {_DENSE: vector.tolist(), _LEXICAL: sparse}
             points.append(models.PointStruct(id=chunk_id(sha256, i), vector=vector_by_name, payload=payload))

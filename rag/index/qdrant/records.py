@@ -46,11 +46,14 @@ def document_record(payload: dict[str, Any] | None) -> DocumentInfo:
     """A document record from Qdrant, checked: a shared server's data is not trusted blindly."""
     p = payload or {}
     name, sha256, added_at, pages, chunks = (p.get(k) for k in ("name", "sha256", "added_at", "pages", "chunks"))
+    format = p.get("format", "pdf")  # records written before other formats existed are PDFs
     if not (isinstance(name, str) and isinstance(sha256, str) and isinstance(added_at, str)):
+        raise CollectionError(message("qdrant.damaged_record"))
+    if not isinstance(format, str):
         raise CollectionError(message("qdrant.damaged_record"))
     if not (is_count(pages) and is_count(chunks)):
         raise CollectionError(message("qdrant.damaged_record"))
-    return DocumentInfo(name, sha256, pages, chunks, added_at)
+    return DocumentInfo(name, sha256, pages, chunks, added_at, format)
 
 
 def chunk_id(sha256: str, index: int) -> str:
