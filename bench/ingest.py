@@ -130,7 +130,8 @@ def worker_ours(pdf: Path, model_id: str, precision: str) -> dict:
     chunk_seconds = time.perf_counter() - start
     tokenizer = getattr(model.embeddings.inner, "client", None)
     if tokenizer is not None:
-        from rag.index.embeddings import PASSAGE_PREFIX, uses_e5_prefixes
+        from rag.index.embeddings import uses_e5_prefixes
+        from rag.index.encoding import PASSAGE_PREFIX
 
         prefix = PASSAGE_PREFIX if uses_e5_prefixes(model_id) else ""
         tokens, mean_len = token_stats(tokenizer.tokenizer, timed.texts, prefix)

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rag.documents.chunking import chunk_document  # noqa: E402
 from rag.documents.pdf import load_pdf  # noqa: E402
-from rag.index.embeddings import PASSAGE_PREFIX, QUERY_PREFIX  # noqa: E402
+from rag.index.encoding import PASSAGE_PREFIX, QUERY_PREFIX  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"

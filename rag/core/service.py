@@ -18,7 +18,8 @@ from rag.answer.citations import check_answer
 from rag.core.events import AnswerEvent, Checked, Done, Failed, Searching, SourcesFound, Token
 from rag.core.inputs import InputError, check_collection_name, check_k, clean_history, clean_question
 from rag.documents.formats import supported_list
-from rag.index.embeddings import EmbeddingModel, Hub, load_embedding_model, models_dir_of
+from rag.index.embeddings import EmbeddingModel, Hub, load_embedding_model
+from rag.index.encoding import models_dir_of
 from rag.index.ingest import FileReport, expand_paths, ingest_file, ingest_paths
 from rag.index.store import KnowledgeBase, delete_collection, list_collections, open_collection
 from rag.index.types import CollectionError, DocumentInfo, Progress, printable

@@ -27,8 +27,8 @@ from rag.index.embeddings import (
     Hub,
     deferred_embedding_model,
     load_embedding_model,
-    models_dir_of,
 )
+from rag.index.encoding import models_dir_of
 from rag.index.faiss.files import (
     MANIFEST,
     Manifest,

@@ -30,7 +30,8 @@ from rag.documents.document import LoadedDocument
 from rag.index.adding import document_info, embed_chunks
 from rag.index.atomic import write_atomic
 from rag.index.bm25 import indexed_text, query_words, term_id, term_weights, tokenize
-from rag.index.embeddings import EmbeddingModel, Hub, deferred_embedding_model, load_embedding_model, models_dir_of
+from rag.index.embeddings import EmbeddingModel, Hub, deferred_embedding_model, load_embedding_model
+from rag.index.encoding import models_dir_of
 from rag.index.qdrant.connection import PREFIX, Connection, connect, explained
 from rag.index.qdrant.records import CollectionConfig, chunk_id, chunks_of, document_record, kind_is, record_id
 from rag.index.types import (
