@@ -225,3 +225,18 @@ def test_the_command_line_reports_ocr_pages_and_marks_ocr_sources(tmp_path: Path
     assert "[1] edital.pdf, p. 1 (OCR)" in capsys.readouterr().out
     assert main(["search", "licitação dos cartões ópticos", "--k", "1", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["results"][0]["ocr"] is True
+
+
+def test_sessions_on_threads_share_one_engine_and_read_the_same(monkeypatch: pytest.MonkeyPatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rag.documents import ocr
+
+    monkeypatch.setattr(ocr, "_ENGINES", {})  # created by whichever thread comes first
+    data = scan_pdf([ENGLISH])
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        texts = list(pool.map(lambda _: load_pdf(data, name="scan.pdf").pages[0].text, range(3)))
+
+    assert len(ocr._ENGINES) == 1
+    assert texts[0] == texts[1] == texts[2] and "warehouse inventory" in texts[0]
