@@ -157,6 +157,15 @@ class Settings(BaseSettings):
             "CONVERSA_MAX_UPLOAD_MB: larger files are rejected before they are read (Streamlit's own default limit)."
         ),
     )
+    ocr_max_pages: int = Field(
+        50,
+        ge=0,
+        validation_alias="CONVERSA_OCR_MAX_PAGES",
+        description=(
+            "CONVERSA_OCR_MAX_PAGES: scanned pages (no text layer) recognised by OCR per file, at a few seconds a "
+            "page; a scan with more is refused with a message saying so, and 0 turns OCR off."
+        ),
+    )
     vector_store: VectorStore = Field(
         "faiss",
         validation_alias="CONVERSA_VECTOR_STORE",

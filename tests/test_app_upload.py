@@ -118,3 +118,17 @@ def test_the_upload_limit_setting_rejects_a_larger_file(monkeypatch):
 
     (line,) = sidebar_lines(at, "error")
     assert line.startswith("grande.pdf: recusado: ") and "(CONVERSA_MAX_UPLOAD_MB)" in line
+
+
+def test_a_dropped_scan_is_read_by_ocr_and_the_report_says_so():
+    from tests.scans import ENGLISH, PORTUGUESE, scan_pdf
+
+    pytest.importorskip("rapidocr")
+    at = run(AppTest.from_file(str(APP), default_timeout=120))
+
+    run(at.file_uploader(key="uploader").set_value([pdf("edital.pdf", scan_pdf([PORTUGUESE, ENGLISH]))]))
+
+    assert not at.sidebar.get("progress")
+    assert sidebar_lines(at, "success") == [
+        "edital.pdf: indexado (2 páginas, 2 trechos) · 2 páginas reconhecidas por OCR"
+    ]

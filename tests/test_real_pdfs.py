@@ -15,7 +15,7 @@ from tests.fakes import hash_embedding_model
 
 # What each file must give when read without a password: None means indexed, otherwise the rejection code.
 EXPECTED = {
-    "bad/escaneado-sem-texto.pdf": "no_text_layer",
+    "bad/escaneado-sem-texto.pdf": None,  # a scan of real pages: read by OCR since issue 13
     "bad/imagem-png-renomeada.pdf": "not_pdf",
     "bad/pagina-em-branco.pdf": "no_text",
     "bad/protegido-senha.pdf": "encrypted",
@@ -27,7 +27,7 @@ EXPECTED = {
     "real/SF424_page2.pdf": None,
     "real/Seige_of_Vicksburg_Sample_OCR.pdf": None,
     "real/annotated_pdf.pdf": None,
-    "real/encrypted_doc_no_id.pdf": "no_text_layer",  # empty user password; its one inked page is a CCITT scan
+    "real/encrypted_doc_no_id.pdf": None,  # empty user password; its one inked page, a CCITT scan, is read by OCR
     "real/google-doc-document.pdf": None,
     "real/grayscale-image.pdf": "no_text_layer",
     "real/habibi-rotated.pdf": None,
@@ -77,6 +77,9 @@ def test_every_bad_and_real_pdf_is_indexed_or_rejected_with_its_reason_in_one_ba
         else:
             assert (report.status, report.code) == ("rejected", code), report.describe()
             assert report.reason and report.reason.endswith("."), report.reason
+    assert by_name["escaneado-sem-texto.pdf"].ocr_pages == by_name["escaneado-sem-texto.pdf"].pages > 0
+    assert by_name["encrypted_doc_no_id.pdf"].ocr_pages > 0
+    assert by_name["annotated_pdf.pdf"].ocr_pages == 0
     indexed = {Path(k).name for k, code in EXPECTED.items() if code is None}
     assert {d.name for d in collection.documents()} == indexed
     assert collection.chunk_count() == sum(d.chunks for d in collection.documents())

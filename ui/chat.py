@@ -52,7 +52,7 @@ def show_page(core: Conversa, turn: Turn, source: Source) -> None:
     from rag.documents.page_image import PageImageError
 
     try:
-        png, found = page_png(str(path), path.stat().st_mtime, source.page, source.text, password)
+        png, found = page_png(str(path), path.stat().st_mtime, source.page, source.text, password, source.lines)
     except PageImageError as exc:
         st.caption(t("page_unavailable", reason=say(exc)))
         return

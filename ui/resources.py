@@ -9,6 +9,7 @@ import streamlit as st
 
 from config.settings import Settings
 from rag.core import Conversa
+from rag.documents.document import OcrLine
 from rag.documents.page_image import render_page
 from rag.index.store import store_location
 
@@ -27,9 +28,17 @@ def core(settings: Settings) -> Conversa:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def page_png(path: str, stamp: float, page: int, passage: str, _password: str | None) -> tuple[bytes, bool]:
-    """The cited page as PNG bytes and whether the passage was found on it; `stamp` renews it if the file changes."""
-    rendered = render_page(Path(path), page, passage, width=PAGE_WIDTH_PX, password=_password)
+def page_png(
+    path: str,
+    stamp: float,
+    page: int,
+    passage: str,
+    _password: str | None,
+    ocr_lines: tuple[OcrLine, ...] = (),
+) -> tuple[bytes, bool]:
+    """The cited page as PNG bytes and whether the passage was found on it; `stamp` renews it if the file changes.
+    `ocr_lines`: a passage recognised by OCR is found among these lines (it has no text layer to be found in)."""
+    rendered = render_page(Path(path), page, passage, width=PAGE_WIDTH_PX, password=_password, ocr_lines=ocr_lines)
     buffer = io.BytesIO()
     rendered.image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue(), rendered.found

@@ -100,7 +100,7 @@ def index_upload(core: Conversa, collection: str, name: str, data: bytes, passwo
     slot = st.empty()
     bar = slot.progress(0.0, text=t("reading", name=name))
 
-    meter = RateMeter()
+    meter, ocr_meter = RateMeter(), RateMeter()
 
     def progress(done: int, total: int) -> None:
         meter.update(done, total)
@@ -109,8 +109,15 @@ def index_upload(core: Conversa, collection: str, name: str, data: bytes, passwo
             done / total if total else 1.0, text=t("embedding", name=name, done=done, total=total, speed=speed)
         )
 
+    def ocr_progress(done: int, total: int) -> None:
+        ocr_meter.update(done, total)
+        speed = speed_text(ocr_meter, "pages", language())
+        bar.progress(
+            done / total if total else 1.0, text=t("ocr_reading", name=name, done=done, total=total, speed=speed)
+        )
+
     try:
-        report = core.ingest_upload(name, data, collection, password, progress)
+        report = core.ingest_upload(name, data, collection, password, progress, ocr_progress)
     except Exception:
         logger.exception("Cannot index %s", name)
         report = FileReport(name, "rejected", reason=t("unexpected", action=t("action_upload", name=name)))

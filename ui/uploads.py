@@ -31,6 +31,8 @@ def report_line(report: FileReport, language: str) -> tuple[Tone, str]:
         case _:
             line = text("report_rejected", language, name=report.name, reason=localize(report.reason or "", language))
             tone = "error"
+    if report.ocr_pages and report.ok:
+        line += " · " + text("ingest.ocr_pages", language, pages=counted(report.ocr_pages, "pages", language))
     if report.warnings:
         line += " (" + "; ".join(localize(w, language) for w in report.warnings) + ")"
         tone = "warning" if tone == "success" else tone

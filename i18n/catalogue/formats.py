@@ -37,6 +37,7 @@ TEMPLATES: Templates = {
     },
     # Where a cited passage is, after the file name ("guia.md, § Instalação (linhas 12–40)").
     "cite.page": {"en": "p. {page}", "pt": "p. {page}"},
+    "cite.page_ocr": {"en": "p. {page} (OCR)", "pt": "p. {page} (OCR)"},
     "cite.section": {"en": "§ {heading} ({where})", "pt": "§ {heading} ({where})"},
     "cite.lines": {"en": "lines {first}–{last}", "pt": "linhas {first}–{last}"},
     "cite.line": {"en": "line {first}", "pt": "linha {first}"},

@@ -25,19 +25,38 @@ TEMPLATES: Templates = {
         "pt": "levou mais de {limit_s:g} s para ser lido e foi interrompido na página {page} de {pages}: pode estar "
         "danificado ou ter sido feito para ser lento. Imprima-o em um novo PDF, ou divida-o, e adicione-o de novo.",
     },
+    "ingest.ocr_pages": {"en": "{pages} recognised by OCR", "pt": "{pages} reconhecidas por OCR"},
     "pdf.no_page_readable": {
         "en": "is damaged: no page could be read.",
         "pt": "está danificado: nenhuma página pôde ser lida.",
+    },
+    "pdf.ocr_found_nothing": {
+        "en": "looks scanned, but OCR found no readable text in the images of its pages (scanned pages: {pages:,}; "
+        "blank, or too noisy): scan it again more sharply, or add a PDF with a text layer.",
+        "pt": "parece digitalizado, mas o OCR não encontrou texto legível nas imagens de suas páginas (páginas "
+        "digitalizadas: {pages:,}; em branco, ou com ruído demais): digitalize-o de novo com mais nitidez, ou "
+        "adicione um PDF com camada de texto.",
+    },
+    "pdf.ocr_too_many_pages": {
+        "en": "has {count:,} scanned pages to recognise by OCR, more than the {limit:,} allowed per file "
+        "(CONVERSA_OCR_MAX_PAGES): split it, or raise CONVERSA_OCR_MAX_PAGES (OCR takes a few seconds a page).",
+        "pt": "tem {count:,} páginas digitalizadas para reconhecer por OCR, mais que as {limit:,} permitidas por "
+        "arquivo (CONVERSA_OCR_MAX_PAGES): divida-o, ou aumente CONVERSA_OCR_MAX_PAGES (o OCR leva alguns segundos "
+        "por página).",
+    },
+    "pdf.ocr_unavailable": {
+        "en": "looks scanned, and the OCR package is not installed: run `{command}`, then add it again.",
+        "pt": "parece digitalizado, e o pacote de OCR não está instalado: rode `{command}` e adicione-o de novo.",
+    },
+    "pdf.ocr_failed": {
+        "en": "has scanned pages that OCR could not read ({detail}).",
+        "pt": "tem páginas digitalizadas que o OCR não conseguiu ler ({detail}).",
     },
     "pdf.expands": {
         "en": "expands past the safety limit of {limit_mb:g} MB a page when decompressed, as a decompression bomb "
         "does. If you trust the file, print it to a new PDF and add that one.",
         "pt": "passa do limite de segurança de {limit_mb:g} MB por página ao ser descompactado, como faz uma bomba "
         "de descompactação. Se o arquivo for confiável, imprima-o em um novo PDF e adicione esse.",
-    },
-    "pdf.no_text_layer": {
-        "en": "has no text layer (it looks scanned): run OCR on it first, then add it again.",
-        "pt": "não tem camada de texto (parece digitalizado): passe um OCR nele e adicione-o de novo.",
     },
     "pdf.blank": {
         "en": "contains no text (its pages are blank).",

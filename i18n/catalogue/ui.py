@@ -132,8 +132,13 @@ TEMPLATES: Templates = {
         "en": "The answer could not be written: {error}",
     },
     "sources_header": {"pt": "Fontes", "en": "Sources"},
-    # `where` is "p. 3", or a section for files without pages ("§ Instalação (linhas 12–40)").
+    # `where` is "p. 3" ("p. 3 (OCR)" for a scanned page), or a section for files without pages
+    # ("§ Instalação (linhas 12–40)").
     "source_label": {"pt": "[{number}] {doc}, {where}", "en": "[{number}] {doc}, {where}"},
+    "ocr_reading": {
+        "pt": "{name}: OCR, {done} de {total} páginas digitalizadas reconhecidas{speed}",
+        "en": "{name}: OCR, {done} of {total} scanned pages recognised{speed}",
+    },
     "show_page": {"pt": "Mostrar a página com o trecho", "en": "Show the page with the passage"},
     "page_caption": {
         "pt": "{doc}, página {page}: o trecho citado está destacado",

@@ -99,20 +99,29 @@ def _cmd_ingest(args: argparse.Namespace, core: Conversa) -> int:
     core.files_to_ingest(args.paths)  # an empty folder is refused before any model loads
     bars: list[tqdm] = []
 
-    def on_file(path: Path):
-        for bar in bars:
-            bar.close()
-        bars.clear()
+    shown: list[tuple[Path, str]] = []  # which file and unit the open bar counts
+
+    def bar_for(path: Path, unit: str):
+        """A progress callback: a bar counting `unit`s of `path` (with rate and time left), replacing the last one."""
 
         def progress(done: int, total: int) -> None:
-            if not bars:
+            if shown != [(path, unit)]:
+                for bar in bars:
+                    bar.close()
+                bars.clear()
+                shown[:] = [(path, unit)]
                 label = printable(path.name)[:40]
-                bars.append(tqdm(total=total, desc=label, unit="chunk", file=sys.stderr, leave=False))
+                bars.append(tqdm(total=total, desc=label, unit=unit, file=sys.stderr, leave=False))
             bars[0].update(done - bars[0].n)
 
         return progress
 
-    reports: list[FileReport] = core.ingest(args.paths, password=args.password, on_file=on_file)
+    reports: list[FileReport] = core.ingest(
+        args.paths,
+        password=args.password,
+        on_file=lambda path: bar_for(path, "chunk"),
+        on_ocr=lambda path: bar_for(path, "OCR page"),
+    )
     for bar in bars:
         bar.close()
     for report in reports:

@@ -134,11 +134,24 @@ class Conversa:
         collection: str | None = None,
         password: str | None = None,
         on_file: Callable[[Path], Progress | None] | None = None,
+        on_ocr: Callable[[Path], Progress | None] | None = None,
     ) -> list[FileReport]:
-        """Files and folders into a collection, one report per file; a bad file never stops the others."""
+        """Files and folders into a collection, one report per file; a bad file never stops the others.
+
+        `on_file(path)` may return a callback for the passages embedded, `on_ocr(path)` one for the scanned pages
+        recognised by OCR.
+        """
         self.files_to_ingest(paths)
         kb = self.collection(collection)
-        return ingest_paths(kb, paths, password=password, on_file=on_file, max_upload_mb=self.settings.max_upload_mb)
+        return ingest_paths(
+            kb,
+            paths,
+            password=password,
+            on_file=on_file,
+            max_upload_mb=self.settings.max_upload_mb,
+            on_ocr=on_ocr,
+            ocr_max_pages=self.settings.ocr_max_pages,
+        )
 
     @staticmethod
     def files_to_ingest(paths: Iterable[Path | str]) -> list[Path]:
@@ -161,11 +174,20 @@ class Conversa:
         collection: str | None = None,
         password: str | None = None,
         progress: Progress | None = None,
+        ocr_progress: Progress | None = None,
     ) -> FileReport:
-        """One file received in memory (a browser upload) into a collection."""
+        """One file received in memory (a browser upload) into a collection; `progress` reports the passages
+        embedded, `ocr_progress` the scanned pages recognised by OCR."""
         kb = self.collection(collection)
         return ingest_file(
-            kb, data, name=name, password=password, progress=progress, max_upload_mb=self.settings.max_upload_mb
+            kb,
+            data,
+            name=name,
+            password=password,
+            progress=progress,
+            max_upload_mb=self.settings.max_upload_mb,
+            ocr_progress=ocr_progress,
+            ocr_max_pages=self.settings.ocr_max_pages,
         )
 
     # --- searching -------------------------------------------------------------------------------------------

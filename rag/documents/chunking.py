@@ -7,7 +7,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rag.documents.document import LoadedDocument, Section
+from rag.documents.document import LoadedDocument, OcrLine, Page, Section
+from rag.documents.ocr_lines import lines_in_passage
 
 TokenCounter = Callable[[list[str]], list[int]]
 
@@ -26,6 +27,10 @@ class Chunk:
     text: str
     page_label: str | None = None
     section: Section | None = None
+    ocr: bool = False
+    """The page's text was recognised by OCR from its image."""
+    lines: tuple[OcrLine, ...] = ()
+    """For an OCR passage, the recognised lines it covers, with their boxes on the page (for highlighting)."""
 
     @property
     def key(self) -> str:
@@ -114,7 +119,14 @@ def chunk_text(text: str, count: TokenCounter, chunk_tokens: int, overlap: int) 
 def chunk_document(document: LoadedDocument, count: TokenCounter, chunk_tokens: int, overlap: int) -> list[Chunk]:
     """Chunks of every page (or section); a chunk never spans two, so its citation is exact."""
     return [
-        Chunk(doc=document.name, page=page.number, text=text, page_label=page.label, section=page.section)
+        _chunk(document.name, page, text)
         for page in document.pages
         for text in chunk_text(page.text, count, chunk_tokens, overlap)
     ]
+
+
+def _chunk(doc: str, page: Page, text: str) -> Chunk:
+    lines = tuple(lines_in_passage(text, page.lines)) if page.ocr else ()
+    return Chunk(
+        doc=doc, page=page.number, text=text, page_label=page.label, section=page.section, ocr=page.ocr, lines=lines
+    )

@@ -29,8 +29,9 @@ def normalize_for_match(text: str) -> str:
 
 
 def _line_key(line: str) -> str:
-    # "curso.pdf — página 3 de 42" and "página 4 de 42" are the same running footer.
-    return _DIGITS.sub("#", collapse_whitespace(line).lower())
+    # "curso.pdf — página 3 de 42" and "página 4 de 42" are the same running footer; so is OCR's "página 2de 42"
+    # (recognised lines gain and lose spaces).
+    return _DIGITS.sub("#", _WHITESPACE.sub("", line).lower())
 
 
 def running_lines(pages: list[str]) -> set[str]:

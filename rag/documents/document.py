@@ -32,16 +32,28 @@ class Section:
 
 
 @dataclass(frozen=True)
+class OcrLine:
+    """One line recognised by OCR: its text and its box as fractions of the page (left, top, right, bottom)."""
+
+    text: str
+    box: tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
 class Page:
     """The text of one page; `number` is 1-based, `label` is the PDF's own page label when it has one.
 
     Files without pages (Word, Markdown, text, HTML) have one Page per section, numbered in order, each with its
-    `section`."""
+    `section`. `ocr` says a PDF page's text was recognised from its image; `lines` then holds the recognised lines,
+    so the page image can highlight a passage that has no text layer to be found in.
+    """
 
     number: int
     text: str
     label: str | None = None
     section: Section | None = None
+    ocr: bool = False
+    lines: tuple[OcrLine, ...] = ()
 
 
 @dataclass(frozen=True)

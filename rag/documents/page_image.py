@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import threading
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,9 +14,11 @@ import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageDraw
 
 from i18n import message
+from rag.documents.document import OcrLine
+from rag.documents.ocr_lines import lines_in_passage
 
 # PDFium is not thread-safe, and Streamlit serves each browser session on its own thread.
-_PDFIUM_LOCK = threading.Lock()
+PDFIUM_LOCK = threading.Lock()
 HIGHLIGHT_FILL = (255, 214, 0, 90)
 HIGHLIGHT_EDGE = (214, 150, 0, 255)
 # Pieces of the passage searched on their own when the whole passage is not found verbatim (text cleaning
@@ -115,6 +118,18 @@ def _to_pixels(page: pdfium.PdfPage, size: tuple[int, int], rect: tuple[float, f
     return min(x0, x1) - _PAD, min(y0, y1) - _PAD, max(x0, x1) + _PAD, max(y0, y1) + _PAD
 
 
+def _ocr_box(box: tuple[float, float, float, float], size: tuple[int, int]) -> tuple[int, int, int, int]:
+    """A recognised line's box (fractions of the rendered page) in pixels of an image of `size`."""
+    left, top, right, bottom = box
+    width, height = size
+    return (
+        round(left * width) - _PAD,
+        round(top * height) - _PAD,
+        round(right * width) + _PAD,
+        round(bottom * height) + _PAD,
+    )
+
+
 def _merge_lines(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
     """Boxes of one line (a bullet and its text, words in separate runs) joined into one."""
     merged: list[tuple[int, int, int, int]] = []
@@ -141,16 +156,25 @@ def _highlight(image: Image.Image, boxes: list[tuple[int, int, int, int]]) -> Im
 
 
 def render_page(
-    pdf: Path | str | bytes, page: int, passage: str = "", *, width: int = 1000, password: str | None = None
+    pdf: Path | str | bytes,
+    page: int,
+    passage: str = "",
+    *,
+    width: int = 1000,
+    password: str | None = None,
+    ocr_lines: Sequence[OcrLine] = (),
 ) -> PageImage:
     """Render 1-based `page` of `pdf` about `width` pixels wide, with `passage` highlighted where it is found.
+
+    A passage recognised by OCR has no text layer to be found in: given the page's recognised `ocr_lines`, the
+    lines that the passage holds are highlighted.
 
     Raises:
         PageImageError: the file cannot be opened (damaged, or encrypted without the right password) or has no
             such page.
     """
     source = pdf if isinstance(pdf, bytes) else str(pdf)
-    with _PDFIUM_LOCK:
+    with PDFIUM_LOCK:
         try:
             document = pdfium.PdfDocument(source, password=password)
         except pdfium.PdfiumError as exc:
@@ -163,7 +187,9 @@ def render_page(
             scale = width / max(pdf_page.get_width(), 1.0)
             image = pdf_page.render(scale=scale).to_pil().convert("RGB")
             boxes: list[tuple[int, int, int, int]] = []
-            if passage.strip():
+            if ocr_lines and passage.strip():
+                boxes = [_ocr_box(line.box, image.size) for line in lines_in_passage(passage, ocr_lines)]
+            elif passage.strip():
                 textpage = pdf_page.get_textpage()
                 for first, count in passage_char_ranges(_page_chars(textpage), passage):
                     for i in range(textpage.count_rects(first, count)):

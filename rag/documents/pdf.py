@@ -13,9 +13,11 @@ from pypdf import PdfReader, get_configuration
 from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError, PdfReadError
 from pypdf.generic import DictionaryObject
 
+from config.settings import DEFAULTS
 from i18n import message
 from rag.documents.cleaning import clean_pages
-from rag.documents.document import DocumentError, LoadedDocument, Page, read_source, sha256_of
+from rag.documents.document import DocumentError, LoadedDocument, OcrLine, Page, read_source, sha256_of
+from rag.documents.ocr import OcrUnavailableError, recognise_pages
 
 # pypdf logs every recoverable oddity of a damaged file; the user gets one reason per file instead.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -25,6 +27,13 @@ MAX_PAGES = 10_000
 # Time to read one file. Text reads at about 10 ms a page here (400 pages in 4 s), but a crafted file of a few
 # hundred bytes can keep pypdf busy for hours (one small form drawn thousands of times on every page).
 READ_TIME_LIMIT_S = 120.0
+# Share of a file's read time limit that each page read by OCR adds to its deadline: 10 s at the default 120 s,
+# about three times what a page takes here (docs/ocr.md), so a loaded machine still finishes. A share, not seconds,
+# so a caller's tighter limit (the fuzz tests' 2 s) stays tight. The page cap (CONVERSA_OCR_MAX_PAGES) bounds the
+# total before any page is recognised.
+OCR_PAGE_SHARE = 1 / 12
+# Letters and digits below which a page's text layer is not its content (a page number, a scanner's stamp).
+_MIN_TEXT_CHARS = 20
 
 # File signatures of what people drop instead of a PDF, and the message code naming each.
 _SIGNATURES = {
@@ -43,6 +52,8 @@ def load_pdf(
     extract: Callable[[object], str] | None = None,
     max_pages: int = MAX_PAGES,
     time_limit: float = READ_TIME_LIMIT_S,
+    ocr_max_pages: int = DEFAULTS.ocr_max_pages,
+    ocr_progress: Callable[[int, int], None] | None = None,
 ) -> LoadedDocument:
     """Read a PDF into cleaned pages.
 
@@ -53,12 +64,15 @@ def load_pdf(
         extract: how to get one page's text (tests inject failures); default `page.extract_text()`.
         max_pages: files with more pages are rejected before their pages are read.
         time_limit: seconds the whole file may take to read; checked between pages and, with the default
-            `extract`, between the drawing operations of a page.
+            `extract`, between the drawing operations of a page. Each page read by OCR adds OCR_PAGE_SHARE of it.
+        ocr_max_pages: pages that need OCR (no usable text layer, an image) beyond this many are not recognised:
+            a scan is rejected, a text document indexed without them (CONVERSA_OCR_MAX_PAGES).
+        ocr_progress: called with (pages recognised, pages to recognise) while OCR runs.
 
     Raises:
         DocumentError: with its own reason for an empty file, a non-PDF, a damaged file, an encrypted file
-            without (or with a wrong) password, a scan without a text layer, a file without text, or one with
-            too many pages or too slow to read.
+            without (or with a wrong) password, a scan with more pages to recognise than `ocr_max_pages` or in
+            which OCR finds no text, a file without text, or one with too many pages or too slow to read.
     """
     deadline = time.monotonic() + time_limit
     name, data = read_source(source, name)
@@ -74,6 +88,7 @@ def load_pdf(
     labels = _page_labels(reader, page_count)
     raw: list[str] = []
     warnings: list[str] = []
+    failed: set[int] = set()  # pages whose text could not be extracted
     expanded = 0  # pages whose content inflates past pypdf's limit
     extract = extract or _text_within(deadline)
     for index in range(page_count):
@@ -90,25 +105,94 @@ def load_pdf(
         except LimitReachedError:  # pypdf stopped inflating a stream at its limit: say so, not "damaged"
             raw.append("")
             expanded += 1
+            failed.add(index)
             warnings.append(message("pdf.page_expands", page=index + 1, limit_mb=_inflate_limit_mb()))
         except Exception as exc:  # one broken page must not cost the others
             raw.append("")
+            failed.add(index)
             warnings.append(message("pdf.page_unreadable", page=index + 1, detail=_short(exc)))
     texts = clean_pages(raw)
-    scanned = not any(texts) and _has_images(reader)
-    if not any(texts) and not scanned:
+    # A page whose content could not be read is not rendered for OCR either: what broke pypdf may break PDFium.
+    scans = [i for i, text in enumerate(texts) if i not in failed and _unusable(text) and _page_has_images(reader, i)]
+    recognised: dict[int, list[OcrLine]] = {}
+    if len(scans) > ocr_max_pages:
+        too_many = message("pdf.ocr_too_many_pages", count=len(scans), limit=ocr_max_pages)
+        if not any(not _unusable(text) for text in texts):
+            raise DocumentError(name, "ocr_too_many_pages", too_many)
+        # A text document with many pictures of pages: its text is worth indexing without them.
+        warnings.append(too_many)
+        scans = []
+    if scans:
+        allowance = time_limit * OCR_PAGE_SHARE * len(scans)
+        deadline += allowance
+        limit = time_limit + allowance
+        try:
+            recognised = _recognise(name, data, password, scans, deadline, limit, page_count, ocr_progress)
+        except DocumentError as exc:
+            if exc.code == "too_slow" or all(_unusable(text) for text in texts):
+                raise
+            warnings.append(exc.reason)  # the pages with a text layer are still worth indexing
+        for index, lines in recognised.items():
+            raw[index] = "\n".join(line.text for line in lines)
+        texts = clean_pages(raw)
+    if not any(texts) and not scans:
         # The same text on every page and nothing else (habibi-rotated.pdf): that line is the content, not a footer.
         texts = clean_pages(raw, drop_running_lines=False)
-    pages = [Page(number=i + 1, text=text, label=labels[i] if labels else None) for i, text in enumerate(texts) if text]
+    pages = [
+        Page(
+            number=i + 1,
+            text=text,
+            label=labels[i] if labels else None,
+            ocr=i in recognised,
+            lines=tuple(recognised.get(i, ())),
+        )
+        for i, text in enumerate(texts)
+        if text
+    ]
     if not pages:
         if expanded and len(warnings) == page_count:
             raise DocumentError(name, "bomb", message("pdf.expands", limit_mb=_inflate_limit_mb()))
         if warnings and len(warnings) == page_count:
             raise DocumentError(name, "corrupt", message("pdf.no_page_readable"))
-        if scanned:
-            raise DocumentError(name, "no_text_layer", message("pdf.no_text_layer"))
+        if scans:
+            raise DocumentError(name, "no_text_layer", message("pdf.ocr_found_nothing", pages=len(scans)))
         raise DocumentError(name, "no_text", message("pdf.blank"))
     return LoadedDocument(name=name, sha256=sha256_of(data), page_count=page_count, pages=pages, warnings=warnings)
+
+
+def _recognise(
+    name: str,
+    data: bytes,
+    password: str | None,
+    scans: list[int],
+    deadline: float,
+    limit: float,
+    page_count: int,
+    progress: Callable[[int, int], None] | None,
+) -> dict[int, list[OcrLine]]:
+    """OCR of the pages at 0-based `scans`, by 0-based index; stops with `too_slow` once `deadline` has passed."""
+
+    def before_page(done: int, total: int) -> None:
+        if done < total and time.monotonic() > deadline:
+            page = scans[done] + 1
+            raise DocumentError(name, "too_slow", message("pdf.too_slow", limit_s=limit, page=page, pages=page_count))
+        if progress:
+            progress(done, total)
+
+    try:
+        found = recognise_pages(data, [i + 1 for i in scans], password, before_page)
+    except OcrUnavailableError as exc:
+        raise DocumentError(name, "no_text_layer", message("pdf.ocr_unavailable", command=str(exc))) from exc
+    except DocumentError:
+        raise
+    except Exception as exc:  # PDFium cannot render a damaged page, the OCR runtime fails
+        raise DocumentError(name, "ocr_failed", message("pdf.ocr_failed", detail=_short(exc))) from exc
+    return {number - 1: lines for number, lines in found.items() if lines}
+
+
+def _unusable(text: str) -> bool:
+    """A text layer too thin to be the page's content: empty, or a page number or stamp over a scanned image."""
+    return sum(ch.isalnum() for ch in text) < _MIN_TEXT_CHARS
 
 
 class _OutOfTime(BaseException):
@@ -189,15 +273,12 @@ def _page_labels(reader: PdfReader, page_count: int) -> list[str] | None:
     return labels if len(labels) == page_count else None
 
 
-def _has_images(reader: PdfReader) -> bool:
-    for page in reader.pages:
-        try:
-            objects = page.get("/Resources", {}).get("/XObject", {})
-            if any(obj.get_object().get("/Subtype") == "/Image" for obj in objects.values()):
-                return True
-        except Exception:
-            continue
-    return False
+def _page_has_images(reader: PdfReader, index: int) -> bool:
+    try:
+        objects = reader.pages[index].get("/Resources", {}).get("/XObject", {})
+        return any(obj.get_object().get("/Subtype") == "/Image" for obj in objects.values())
+    except Exception:  # a damaged resource dictionary: treat the page as text only
+        return False
 
 
 def _inflate_limit_mb() -> float:

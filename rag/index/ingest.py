@@ -29,6 +29,8 @@ class FileReport:
     reason: str | None = None
     code: str | None = None
     warnings: tuple[str, ...] = ()
+    ocr_pages: int = 0
+    """Pages whose text was recognised by OCR (scans), when the file was read this time."""
     format: str = "pdf"
 
     @property
@@ -42,6 +44,8 @@ class FileReport:
             return f"{name}: rejected: {self.reason}"
         parts = counted(self.pages, parts_noun(self.format), FALLBACK)
         text = f"{name}: {self.status}, {parts}, {self.chunks} chunks"
+        if self.ocr_pages:
+            text += f", {message('ingest.ocr_pages', pages=counted(self.ocr_pages, 'pages', FALLBACK))}"
         if self.status != "unchanged":
             text += f" ({self.embedded} embedded)"
         if self.warnings:
@@ -78,10 +82,14 @@ def ingest_file(
     password: str | None = None,
     progress: Progress | None = None,
     max_upload_mb: float = DEFAULTS.max_upload_mb,
+    ocr_progress: Progress | None = None,
+    ocr_max_pages: int = DEFAULTS.ocr_max_pages,
 ) -> FileReport:
     """Load, chunk, embed and index one file; any failure becomes a rejected report with its reason.
 
-    A file over `max_upload_mb` (CONVERSA_MAX_UPLOAD_MB) is rejected before it is read into memory.
+    A file over `max_upload_mb` (CONVERSA_MAX_UPLOAD_MB) is rejected before it is read into memory. Scanned
+    pages are recognised by OCR, at most `ocr_max_pages` (CONVERSA_OCR_MAX_PAGES) of them, reporting (pages
+    recognised, pages to recognise) to `ocr_progress`; `progress` reports the passages embedded.
     """
     try:
         name, data = read_source(source, name, max_bytes=int(max_upload_mb * MB))
@@ -101,7 +109,7 @@ def ingest_file(
     if existing is not None:
         return FileReport(name, "unchanged", existing.pages, existing.chunks, format=existing.format)
     try:
-        document = load_document(data, name, password=password)
+        document = load_document(data, name, password=password, ocr_max_pages=ocr_max_pages, ocr_progress=ocr_progress)
     except DocumentError as exc:
         return FileReport(name, "rejected", reason=exc.reason, code=exc.code)
     try:
@@ -119,6 +127,7 @@ def ingest_file(
         result.embedded,
         warnings=tuple(document.warnings),
         format=document.format,
+        ocr_pages=sum(page.ocr for page in document.pages),
     )
 
 
@@ -128,13 +137,27 @@ def ingest_paths(
     password: str | None = None,
     on_file: Callable[[Path], Progress | None] | None = None,
     max_upload_mb: float = DEFAULTS.max_upload_mb,
+    on_ocr: Callable[[Path], Progress | None] | None = None,
+    ocr_max_pages: int = DEFAULTS.ocr_max_pages,
 ) -> list[FileReport]:
-    """Ingest files and folders; `on_file(path)` may return a progress callback for that file.
+    """Ingest files and folders; `on_file(path)` may return a progress callback for that file's passages embedded,
+    `on_ocr(path)` one for its scanned pages recognised by OCR.
 
     Files over `max_upload_mb` (CONVERSA_MAX_UPLOAD_MB) are rejected before they are read.
     """
     reports = []
     for path in expand_paths(paths):
         progress = on_file(path) if on_file else None
-        reports.append(ingest_file(collection, path, password=password, progress=progress, max_upload_mb=max_upload_mb))
+        ocr_progress = on_ocr(path) if on_ocr else None
+        reports.append(
+            ingest_file(
+                collection,
+                path,
+                password=password,
+                progress=progress,
+                max_upload_mb=max_upload_mb,
+                ocr_progress=ocr_progress,
+                ocr_max_pages=ocr_max_pages,
+            )
+        )
     return reports

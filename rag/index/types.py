@@ -9,10 +9,10 @@ from typing import TypeGuard, get_args
 
 from i18n import message
 from rag.documents.chunking import Chunk
-from rag.documents.document import Section, SectionUnit
+from rag.documents.document import OcrLine, Section, SectionUnit
 
 Progress = Callable[[int, int], None]
-"""Called with (passages embedded so far, passages in all)."""
+"""Called with (done so far, in all): passages embedded, or scanned pages recognised by OCR."""
 
 # \Z, not $: `$` also matches before a final newline, and "name\n" must not become a folder name.
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")
@@ -126,11 +126,16 @@ def printable(text: str) -> str:
 
 
 def chunk_record(chunk: Chunk) -> dict[str, object]:
-    """A chunk's stored form: {"doc", "page", "label", "text"}, and "section" for a file without pages."""
+    """A chunk's stored form: {"doc", "page", "label", "text"}, "section" for a file without pages, and "ocr": true
+    with the recognised "lines" (each [text, left, top, right, bottom]) for OCR text only, so collections written
+    before read the same."""
     record: dict[str, object] = {"doc": chunk.doc, "page": chunk.page, "label": chunk.page_label, "text": chunk.text}
     if chunk.section is not None:
         s = chunk.section
         record["section"] = {"heading": s.heading, "first": s.first, "last": s.last, "unit": s.unit}
+    if chunk.ocr:
+        record["ocr"] = True
+        record["lines"] = [[line.text, *line.box] for line in chunk.lines]
     return record
 
 
@@ -143,7 +148,21 @@ def chunk_from_record(record: object) -> Chunk:
         raise ValueError("a chunk record has invalid values")
     if label is not None and not isinstance(label, str):
         raise ValueError("a chunk record has an invalid page label")
-    return Chunk(doc=doc, page=page, text=text, page_label=label, section=_section(record.get("section")))
+    ocr = record.get("ocr", False)
+    if not isinstance(ocr, bool):
+        raise ValueError("a chunk record has an invalid OCR flag")
+    lines = tuple(_ocr_line(item) for item in record.get("lines", ())) if ocr else ()
+    section = _section(record.get("section"))
+    return Chunk(doc=doc, page=page, text=text, page_label=label, section=section, ocr=ocr, lines=lines)
+
+
+def _ocr_line(item: object) -> OcrLine:
+    if not (isinstance(item, list) and len(item) == 5 and isinstance(item[0], str)):
+        raise ValueError("a chunk record has an invalid OCR line")
+    box = item[1:]
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 1 for v in box):
+        raise ValueError("a chunk record has an invalid OCR line box")
+    return OcrLine(item[0], (float(box[0]), float(box[1]), float(box[2]), float(box[3])))
 
 
 def _section(value: object) -> Section | None:

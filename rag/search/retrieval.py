@@ -10,7 +10,7 @@ from langchain_core.messages import BaseMessage, HumanMessage
 
 from config.settings import RetrievalMode, Settings
 from i18n import FALLBACK, text
-from rag.documents.document import Section
+from rag.documents.document import OcrLine, Section
 from rag.index.embeddings import Hub
 from rag.index.store import KnowledgeBase
 from rag.index.types import Hit
@@ -42,6 +42,10 @@ class Source:
     page_label: str | None = None
     section: Section | None = None
     """Where the passage sits in a file without pages (Word, Markdown, text, HTML); None in a PDF."""
+    ocr: bool = False
+    """The passage was recognised by OCR from a scanned page."""
+    lines: tuple[OcrLine, ...] = ()
+    """For an OCR passage, its recognised lines with their boxes on the page (the page image highlights them)."""
 
     @property
     def has_page_image(self) -> bool:
@@ -50,7 +54,11 @@ class Source:
 
     def to_json(self) -> dict[str, object]:
         found = {"doc": self.doc, "page": self.page, "text": self.text, "score": round(self.score, 6)}
-        return found | {"label": cited_location(self)} if self.section is not None else found
+        if self.section is not None:
+            found["label"] = cited_location(self)
+        if self.ocr:
+            found["ocr"] = True
+        return found
 
 
 # A section's range as its reader finds it, by unit and whether it spans one line (or paragraph) or more.
@@ -64,10 +72,11 @@ _RANGE_CODES = {
 
 def cited_location(source: Source, language: str = FALLBACK) -> str:
     """Where a cited passage is, as it follows the file name in every citation (app, export, command line, prompt):
-    "p. 3" in a PDF, the nearest heading and line range elsewhere ("§ Instalação (linhas 12–40)")."""
+    "p. 3" in a PDF ("p. 3 (OCR)" for a page read by OCR), the nearest heading and line range elsewhere
+    ("§ Instalação (linhas 12–40)")."""
     section = source.section
     if section is None:
-        return text("cite.page", language, page=source.page)
+        return text("cite.page_ocr" if source.ocr else "cite.page", language, page=source.page)
     code = _RANGE_CODES[(section.unit, section.first == section.last)]
     where = text(code, language, first=section.first, last=section.last)
     return text("cite.section", language, heading=section.heading, where=where) if section.heading else where
@@ -161,7 +170,17 @@ def concat_query(question: str, history: Sequence[BaseMessage | dict]) -> str:
 
 def sources_from_hits(hits: list[Hit]) -> list[Source]:
     return [
-        Source(i, h.chunk.doc, h.chunk.page, h.chunk.text, h.score, h.chunk.page_label, h.chunk.section)
+        Source(
+            i,
+            h.chunk.doc,
+            h.chunk.page,
+            h.chunk.text,
+            h.score,
+            h.chunk.page_label,
+            h.chunk.section,
+            h.chunk.ocr,
+            h.chunk.lines,
+        )
         for i, h in enumerate(hits, start=1)
     ]
 

@@ -51,7 +51,7 @@ from rag.index.types import (
 _DENSE, _LEXICAL = "dense", "bm25"
 _UPSERT_BATCH = 128
 _SCROLL_PAGE = 1024
-_CHUNK_FIELDS = ["doc", "page", "text", "label", "section"]
+_CHUNK_FIELDS = ["doc", "page", "text", "label", "section", "ocr", "lines"]
 
 
 class QdrantCollection:
