@@ -20,6 +20,7 @@ from rag.index.embeddings import EmbeddingModel
 from rag.index.faiss.collection import Collection
 from rag.index.ingest import ingest_paths
 from rag.index.qdrant.collection import QdrantCollection
+from rag.index.qdrant.writes import upsert_chunks
 from rag.index.types import AddResult, CollectionError
 from rag.search.retrieval import RetrievalOptions, search
 from tests.llm_servers import closed_port_url
@@ -111,7 +112,8 @@ def test_chunks_written_without_their_document_record_are_never_returned(isolate
     assert isinstance(collection, QdrantCollection)
     chunks = collection.chunk_document(orphan)
     vectors = np.asarray(e5.embed_passages([c.text for c in chunks]), np.float32)
-    collection._upsert_chunks(orphan.sha256, chunks, vectors)  # the crash: no commit follows
+    connection, qname, average = collection._connection, collection._qname, collection._config.average_terms
+    upsert_chunks(connection, qname, orphan.sha256, chunks, vectors, average)  # the crash: no commit follows
 
     assert [d.name for d in collection.documents()] == ["rag.pdf"]
     assert {s.doc for s in search(collection, "Onde o gato dorme?", "Onde o gato dorme?", 5).sources} == {"rag.pdf"}

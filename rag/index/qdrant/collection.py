@@ -29,11 +29,12 @@ from rag.documents.chunking import Chunk, chunk_document, fit_to_window
 from rag.documents.document import LoadedDocument
 from rag.index.adding import document_info, embed_chunks
 from rag.index.atomic import write_atomic
-from rag.index.bm25 import indexed_text, query_words, term_id, term_weights, tokenize
+from rag.index.bm25 import indexed_text, query_words, term_id, tokenize
 from rag.index.embeddings import EmbeddingModel, Hub, deferred_embedding_model, load_embedding_model
 from rag.index.encoding import models_dir_of
 from rag.index.qdrant.connection import PREFIX, Connection, connect, explained
-from rag.index.qdrant.records import CollectionConfig, chunk_id, chunks_of, document_record, kind_is, record_id
+from rag.index.qdrant.records import CollectionConfig, chunks_of, document_record, kind_is
+from rag.index.qdrant.writes import DENSE, LEXICAL, commit_record, create_collection, upsert_chunks
 from rag.index.types import (
     AddResult,
     CollectionError,
@@ -45,11 +46,8 @@ from rag.index.types import (
     check_model,
     check_name,
     chunk_from_record,
-    chunk_record,
 )
 
-_DENSE, _LEXICAL = "dense", "bm25"
-_UPSERT_BATCH = 128
 _SCROLL_PAGE = 1024
 _CHUNK_FIELDS = ["doc", "page", "text", "label", "section", "ocr", "lines"]
 
@@ -216,8 +214,10 @@ class QdrantCollection:
                 write_atomic(self._files / f"{info.sha256}.pdf", lambda tmp: Path(tmp).write_bytes(data))
             with explained(self._connection):
                 self._create(chunks)
-                terms = self._upsert_chunks(info.sha256, chunks, vectors)
-                if not self._commit(info, old, terms):
+                terms = upsert_chunks(
+                    self._connection, self._qname, info.sha256, chunks, vectors, self._config.average_terms
+                )
+                if not commit_record(self._connection, self._qname, info, old, terms):
                     self._discard(info.sha256)
                     raise lost
                 self._delete_chunks([d.sha256 for _, d in old])
@@ -262,7 +262,7 @@ class QdrantCollection:
             points = self._connection.client.query_points(
                 self._qname,
                 query=vector,
-                using=_DENSE,
+                using=DENSE,
                 query_filter=chunks_of(shas),
                 limit=limit,
                 with_payload=_CHUNK_FIELDS,
@@ -286,7 +286,7 @@ class QdrantCollection:
                     points = self._connection.client.query_points(
                         self._qname,
                         query=models.SparseVector(indices=terms, values=[1.0] * len(terms)),
-                        using=_LEXICAL,
+                        using=LEXICAL,
                         query_filter=chunks_of(shas),
                         limit=n,
                         with_payload=_CHUNK_FIELDS,
@@ -330,18 +330,15 @@ class QdrantCollection:
         if not shas:
             return {}
         with explained(self._connection):
-            records = self._scroll(chunks_of(shas), payload=["text"], vectors=[_DENSE])
+            records = self._scroll(chunks_of(shas), payload=["text"], vectors=[DENSE])
             return {
-                Chunk("", 1, str((r.payload or {}).get("text", ""))).key: np.asarray(r.vector[_DENSE], np.float32)
+                Chunk("", 1, str((r.payload or {}).get("text", ""))).key: np.asarray(r.vector[DENSE], np.float32)
                 for r in records
-                if isinstance(r.vector, dict) and _DENSE in r.vector
+                if isinstance(r.vector, dict) and DENSE in r.vector
             }
 
     def _create(self, chunks: list[Chunk]) -> None:
         """Create the Qdrant collection on its first document, which also sets the passage length BM25 uses."""
-        from qdrant_client import models
-        from qdrant_client.http.exceptions import UnexpectedResponse
-
         if self._exists():
             self._reload_config()
             return
@@ -353,20 +350,7 @@ class QdrantCollection:
             self._config.chunk_overlap,
             average_terms=max(1.0, sum(lengths) / max(len(lengths), 1)),
         )
-        client = self._connection.client
-        try:
-            client.create_collection(
-                self._qname,
-                vectors_config={_DENSE: models.VectorParams(size=config.dimension, distance=models.Distance.DOT)},
-                sparse_vectors_config={_LEXICAL: models.SparseVectorParams(modifier=models.Modifier.IDF)},
-                metadata=config.to_metadata(),
-            )
-        except (ValueError, UnexpectedResponse):  # created meanwhile by another writer (local mode: ValueError)
-            if not self._exists():
-                raise
-        if not self._connection.local:  # local mode has no payload indexes (and warns about each)
-            for field, schema in (("kind", "keyword"), ("sha256", "keyword")):
-                client.create_payload_index(self._qname, field, field_schema=schema)
+        create_collection(self._connection, self._qname, config)
         self._reload_config()
 
     def _reload_config(self) -> None:
@@ -378,59 +362,6 @@ class QdrantCollection:
                 message("qdrant.created_with_other_model", name=self._name, model=config.embedding_model)
             )
         self._config = config
-
-    def _upsert_chunks(self, sha256: str, chunks: list[Chunk], vectors: np.ndarray) -> set[int]:
-        """Write a document's chunks (not yet searchable: see `_commit`); returns the term ids they contain."""
-        from qdrant_client import models
-
-        average = self._config.average_terms
-        points = []
-        terms: set[int] = set()
-        for i, (chunk, vector) in enumerate(zip(chunks, vectors, strict=True)):
-            weights = term_weights(indexed_text(chunk), average)
-            terms.update(weights)
-            payload = {"kind": "chunk", "sha256": sha256, **chunk_record(chunk)}
-            sparse = models.SparseVector(indices=list(weights), values=list(weights.values()))
-            vector_by_name = {_DENSE: vector.tolist(), _LEXICAL: sparse}
-            points.append(models.PointStruct(id=chunk_id(sha256, i), vector=vector_by_name, payload=payload))
-        for start in range(0, len(points), _UPSERT_BATCH):
-            self._connection.client.upsert(self._qname, points[start : start + _UPSERT_BATCH], wait=True)
-        return terms
-
-    def _commit(self, info: DocumentInfo, old: list[tuple[str, DocumentInfo]], terms: set[int]) -> bool:
-        """Make the new document's chunks searchable and the replaced ones' not, in one request, unless another
-        writer changed the file's record since `old` was read; True when this writer's record is the one stored.
-
-        The record is written compare-and-set: over the version `old` holds (Qdrant's `update_filter` on its hash),
-        or only if there is none (`insert_only`). It also holds the document's vocabulary, which tells how many of
-        a question's words the collection knows, and a token that says which writer stored it.
-        """
-        from qdrant_client import models
-
-        point = record_id(info.name)
-        token = uuid.uuid4().hex
-        payload = {"kind": "document", **info.__dict__, "terms": sorted(terms), "writer": token}
-        record = models.PointStruct(id=point, vector={}, payload=payload)
-        current = [d for p, d in old if p == point]
-        if current:
-            same_version = models.FieldCondition(key="sha256", match=models.MatchValue(value=current[0].sha256))
-            upsert = models.PointsList(
-                points=[record],
-                update_filter=models.Filter(must=[same_version]),
-                update_mode=models.UpdateMode.UPDATE_ONLY,
-            )
-        else:
-            upsert = models.PointsList(points=[record], update_mode=models.UpdateMode.INSERT_ONLY)
-        operations: list[Any] = [models.UpsertOperation(upsert=upsert)]
-        # Records kept under the file's hash by earlier versions: superseded whoever wins.
-        legacy: list[int | str | uuid.UUID] = [p for p, _ in old if p != point]
-        if legacy:
-            operations.append(models.DeleteOperation(delete=models.PointIdsList(points=legacy)))
-        client = self._connection.client
-        client.batch_update_points(self._qname, operations, wait=True)
-        # A conditional write that does not apply is not an error: read back whose record is stored.
-        stored = client.retrieve(self._qname, ids=[point], with_payload=["writer"])
-        return bool(stored) and (stored[0].payload or {}).get("writer") == token
 
     def _discard(self, sha256: str) -> None:
         """Undo a writer that lost: its chunks and kept PDF, unless a record lists the same content (the winner
