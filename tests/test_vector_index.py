@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from config.settings import load_settings
-from rag.index.faiss import collection as faiss_collection
+from rag.index.faiss import snapshot as faiss_snapshot
 from rag.index.faiss.vectors import build_index, is_approximate
 from rag.index.store import open_collection
 from tests.fakes import hash_embedding_model
@@ -51,7 +51,7 @@ def test_threshold_setting_reaches_the_collection_index(monkeypatch: pytest.Monk
         built.append(build_index(np.zeros((600, dimension), np.float32), dimension, hnsw_threshold))
         return build_index(vectors, dimension, hnsw_threshold)
 
-    monkeypatch.setattr(faiss_collection, "build_index", recorded)
+    monkeypatch.setattr(faiss_snapshot, "build_index", recorded)
     open_collection(load_settings(), "kb", hash_embedding_model())
 
     assert len(built) == 1 and is_approximate(built[0])  # 600 vectors: approximate at 500, exact at the default
