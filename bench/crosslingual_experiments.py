@@ -36,12 +36,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from bench.heldout_checks import KINDS, open_core  # noqa: E402
+from bench.variants import fuse  # noqa: E402
 from rag.documents.cleaning import normalize_for_match  # noqa: E402
 from rag.index.bm25 import _stopwords, tokenize  # noqa: E402
 from rag.index.types import Rankings  # noqa: E402
 from rag.search.coverage import reference_questions  # noqa: E402
 from rag.search.evaluation import load_questions  # noqa: E402
-from rag.search.fusion import _min_max, lexical_weight  # noqa: E402
+from rag.search.fusion import lexical_weight  # noqa: E402
 from rag.search.language import language_match  # noqa: E402
 from rag.search.retrieval import concat_query  # noqa: E402
 
@@ -77,14 +78,6 @@ def _pool_bm25(query: list[str], documents: dict[int, list[str]], k1: float = 1.
     return sorted(scored, key=lambda pair: -pair[1])
 
 
-def _fuse(lists: list[tuple[Order, float]]) -> Order:
-    fused: dict[int, float] = {}
-    for ranked, weight in lists:
-        for row, score in _min_max(ranked).items():
-            fused[row] = fused.get(row, 0.0) + weight * score
-    return sorted(fused.items(), key=lambda pair: -pair[1])
-
-
 def _feedback_words(texts: list[str], idf: Callable[[str], float], n: int = 20) -> str:
     stop = _stopwords()
     weights: Counter[str] = Counter()
@@ -109,11 +102,11 @@ def variants(rankings: Rankings, hub: np.ndarray, lexical_index) -> dict[str, Or
     return {
         "dense top 5": dense,
         "BM25 top 5": lexical,
-        "product (convex, known)": _fuse([(dense, 0.4), (lexical, 0.6 * known)]),
-        "+ language": _fuse([(dense, 0.4), (lexical, 0.6 * by_language)]),
-        "+ language + cognates": _fuse([(dense, 0.4), (lexical, 0.6 * by_language), (cognates, 0.3)]),
-        "+ language + feedback": _fuse([(dense, 0.4), (lexical, 0.6 * by_language), (feedback, 0.3 * mismatch)]),
-        "hubness (CSLS) + known": _fuse([(hub_dense, 0.4), (lexical, 0.6 * known)]),
+        "product (convex, known)": fuse([(dense, 0.4), (lexical, 0.6 * known)]),
+        "+ language": fuse([(dense, 0.4), (lexical, 0.6 * by_language)]),
+        "+ language + cognates": fuse([(dense, 0.4), (lexical, 0.6 * by_language), (cognates, 0.3)]),
+        "+ language + feedback": fuse([(dense, 0.4), (lexical, 0.6 * by_language), (feedback, 0.3 * mismatch)]),
+        "hubness (CSLS) + known": fuse([(hub_dense, 0.4), (lexical, 0.6 * known)]),
     }
 
 

@@ -30,11 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from bench.heldout_checks import open_core  # noqa: E402
+from bench.variants import fuse, print_variant_table  # noqa: E402
 from rag.documents.cleaning import normalize_for_match  # noqa: E402
 from rag.index.bm25 import _stopwords  # noqa: E402
 from rag.search.coverage import calibration_for  # noqa: E402
 from rag.search.evaluation import load_questions  # noqa: E402
-from rag.search.fusion import _min_max  # noqa: E402
 from rag.search.language import language_match  # noqa: E402
 from rag.search.retrieval import concat_query  # noqa: E402
 
@@ -42,14 +42,6 @@ K = 5
 CANDIDATES = 50
 _WORD = re.compile(r"[^\W\d_]+")
 Order = list[tuple[int, float]]
-
-
-def fuse(lists: list[tuple[Order, float]]) -> Order:
-    fused: dict[int, float] = {}
-    for ranked, weight in lists:
-        for row, score in _min_max(ranked).items():
-            fused[row] = fused.get(row, 0.0) + weight * score
-    return sorted(fused.items(), key=lambda pair: -pair[1])
 
 
 class TermMap:
@@ -129,17 +121,7 @@ def run(core, path: Path, term_map: TermMap | None) -> None:
             rank = next((i for i, (row, _) in enumerate(order[:K], start=1) if row in good), None)
             for kind in ("overall", group):
                 ranks.setdefault(name, {}).setdefault(kind, []).append(rank)
-    print(f"\n{path.name}:\n")
-    print("| variant | overall hit@5 / MRR@5 | crosslingual | same language |")
-    print("|---|---|---|---|")
-    for name, by_kind in ranks.items():
-        cells = []
-        for kind in ("overall", "crosslingual", "same language"):
-            values = by_kind.get(kind, [])
-            hit = sum(r is not None for r in values) / len(values) if values else 0.0
-            mrr = sum(1 / r for r in values if r) / len(values) if values else 0.0
-            cells.append(f"{hit:.2f} / {mrr:.2f}" if values else "")
-        print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
+    print_variant_table(path, ranks)
 
 
 def main() -> int:

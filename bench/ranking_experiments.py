@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from bench.heldout_checks import open_core  # noqa: E402
+from bench.variants import fuse, print_variant_table  # noqa: E402
 from rag.documents.cleaning import normalize_for_match  # noqa: E402
 from rag.index.bm25 import query_words, tokenize  # noqa: E402
 from rag.search.answer_type import boost_quantities  # noqa: E402
@@ -46,21 +47,12 @@ from rag.search.coverage import calibration_for, reference_questions  # noqa: E4
 from rag.search.crosslingual import toward_passages_language  # noqa: E402
 from rag.search.evaluation import load_questions  # noqa: E402
 from rag.search.excerpt import best_sentence  # noqa: E402
-from rag.search.fusion import _min_max  # noqa: E402
 from rag.search.language import dominant_language  # noqa: E402
 from rag.search.retrieval import concat_query  # noqa: E402
 
 K = 5
 CANDIDATES = 50
 Order = list[tuple[int, float]]
-
-
-def fuse(lists: list[tuple[Order, float]]) -> Order:
-    fused: dict[int, float] = {}
-    for ranked, weight in lists:
-        for row, score in _min_max(ranked).items():
-            fused[row] = fused.get(row, 0.0) + weight * score
-    return sorted(fused.items(), key=lambda pair: -pair[1])
 
 
 @dataclass
@@ -268,17 +260,7 @@ def run(collection, path: Path, pairs: Pairs | None) -> None:
             rank = next((i for i, (row, _) in enumerate(order[:K], start=1) if row in case.good), None)
             for kind in ("overall", group):
                 ranks.setdefault(name, {}).setdefault(kind, []).append(rank)
-    print(f"\n{path.name}:\n")
-    print("| variant | overall hit@5 / MRR@5 | crosslingual | same language |")
-    print("|---|---|---|---|")
-    for name, by_kind in ranks.items():
-        cells = []
-        for kind in ("overall", "crosslingual", "same language"):
-            values = by_kind.get(kind, [])
-            hit = sum(r is not None for r in values) / len(values) if values else 0.0
-            mrr = sum(1 / r for r in values if r) / len(values) if values else 0.0
-            cells.append(f"{hit:.2f} / {mrr:.2f}" if values else "")
-        print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
+    print_variant_table(path, ranks)
 
 
 def main() -> int:

@@ -419,3 +419,18 @@ def test_documents_added_by_another_process_appear_on_the_next_rerun(app_env, e5
     other.remove("outro.pdf")
     clean(at.run())
     assert "outro.pdf" not in all_text(at.sidebar)
+
+
+def test_earlier_replies_are_replayed_without_a_status_widget(app_env):
+    # st.status sleeps 50 ms each time it is drawn (Streamlit's pause for live updates): replaying a long
+    # conversation through it delayed every new answer by 50 ms per earlier reply (bench/app_first_token.py).
+    at = start()
+    ask(at, QUESTION)
+    ask(at, "E o que fazer depois?")
+
+    clean(at.run())  # a rerun with nothing new: every reply is replayed
+
+    assert not at.status
+    first = all_text(at.chat_message[1])
+    assert "Busca concluída: 5 trechos" in first and "Busca feita: " + QUESTION in first.replace("\\", "")
+    assert len(at.chat_message[1].expander) == 5  # its sources, unchanged
