@@ -240,3 +240,16 @@ def test_sessions_on_threads_share_one_engine_and_read_the_same(monkeypatch: pyt
 
     assert len(ocr._ENGINES) == 1
     assert texts[0] == texts[1] == texts[2] and "warehouse inventory" in texts[0]
+
+
+def test_a_page_declared_huge_is_rendered_for_ocr_at_a_bounded_size():
+    import pypdfium2 as pdfium
+
+    from rag.documents.ocr import MAX_RENDER_SIDE, render_page_image
+
+    document = pdfium.PdfDocument.new()
+    document.new_page(14_400, 7_200)  # 5 m by 2.5 m: 40,000 x 20,000 pixels at 200 dpi
+    document.new_page(595, 842)  # A4
+    huge, a4 = render_page_image(document, 1), render_page_image(document, 2)
+    assert max(huge.size) <= MAX_RENDER_SIDE and huge.size[0] == 2 * huge.size[1]
+    assert a4.size == (round(595 * 200 / 72), round(842 * 200 / 72))

@@ -89,3 +89,18 @@ def test_pages_render_from_several_threads_at_once(notes_pdf: Path):
         shown = list(pool.map(lambda n: render_page(notes_pdf, n % 5 + 1, "token", width=300), range(8)))
 
     assert all(s.image.width == 300 for s in shown)
+
+
+def test_a_page_far_taller_than_wide_is_shown_at_a_bounded_size():
+    import io
+
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument.new()
+    document.new_page(100, 14_400)  # a strip 144 times taller than wide: 144,000 pixels tall at width 1000
+    buffer = io.BytesIO()
+    document.save(buffer)
+
+    shown = render_page(buffer.getvalue(), 1, width=1000)
+
+    assert shown.image.size[1] <= 4000

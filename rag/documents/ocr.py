@@ -28,6 +28,9 @@ ENGINE_PARAMS: dict[str, Any] = {
     "Det.unclip_ratio": 1.6,
 }
 
+# Longest side of a rendered page, in pixels: an A4 page at 200 dpi is 2,339; a page declared metres wide (a crafted
+# file, a poster) would otherwise render to gigabytes of pixels.
+MAX_RENDER_SIDE = 4000
 # Grey levels within which a page counts as one flat tone (scanner noise on paper spans more).
 _FLAT_TONE = 8
 
@@ -96,7 +99,9 @@ def render_page_image(document: Any, number: int, dpi: int = RENDER_DPI) -> Imag
     from rag.documents.page_image import PDFIUM_LOCK
 
     with PDFIUM_LOCK:
-        return document[number - 1].render(scale=dpi / 72, grayscale=True).to_pil()
+        page = document[number - 1]
+        scale = min(dpi / 72, MAX_RENDER_SIDE / max(page.get_width(), page.get_height(), 1.0))
+        return page.render(scale=scale, grayscale=True).to_pil()
 
 
 def recognise_pages(

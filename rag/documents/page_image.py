@@ -184,7 +184,8 @@ def render_page(
                 code = "page.no_such_page_one" if len(document) == 1 else "page.no_such_page"
                 raise PageImageError(message(code, pages=len(document), page=page))
             pdf_page = document[page - 1]
-            scale = width / max(pdf_page.get_width(), 1.0)
+            # A page many times taller than wide (a crafted file, a receipt roll) stays within 4 widths tall.
+            scale = min(width / max(pdf_page.get_width(), 1.0), 4 * width / max(pdf_page.get_height(), 1.0))
             image = pdf_page.render(scale=scale).to_pil().convert("RGB")
             boxes: list[tuple[int, int, int, int]] = []
             if ocr_lines and passage.strip():
