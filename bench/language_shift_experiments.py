@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from bench.heldout_checks import open_core  # noqa: E402
-from bench.variants import fuse, print_variant_table  # noqa: E402
+from bench.variants import fuse, print_variant_table, tally  # noqa: E402
 from rag.documents.cleaning import normalize_for_match  # noqa: E402
 from rag.index.bm25 import _stopwords  # noqa: E402
 from rag.search.coverage import calibration_for  # noqa: E402
@@ -38,7 +38,6 @@ from rag.search.evaluation import load_questions  # noqa: E402
 from rag.search.language import language_match  # noqa: E402
 from rag.search.retrieval import concat_query  # noqa: E402
 
-K = 5
 CANDIDATES = 50
 _WORD = re.compile(r"[^\W\d_]+")
 Order = list[tuple[int, float]]
@@ -117,10 +116,7 @@ def run(core, path: Path, term_map: TermMap | None) -> None:
                     lists = [(dense, 0.4), (bm25, 0.6 * known), (mapped, 0.3 * (1 - match))]
                     variants[f"shift 1.0 + mapped {per_word}"] = fuse(lists)
         group = "crosslingual" if item["kind"] == "crosslingual" else "same language"
-        for name, order in variants.items():
-            rank = next((i for i, (row, _) in enumerate(order[:K], start=1) if row in good), None)
-            for kind in ("overall", group):
-                ranks.setdefault(name, {}).setdefault(kind, []).append(rank)
+        tally(ranks, variants, good, group)
     print_variant_table(path, ranks)
 
 

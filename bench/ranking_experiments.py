@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from bench.heldout_checks import open_core  # noqa: E402
-from bench.variants import fuse, print_variant_table  # noqa: E402
+from bench.variants import fuse, print_variant_table, tally  # noqa: E402
 from rag.documents.cleaning import normalize_for_match  # noqa: E402
 from rag.index.bm25 import query_words, tokenize  # noqa: E402
 from rag.search.answer_type import boost_quantities  # noqa: E402
@@ -50,7 +50,6 @@ from rag.search.excerpt import best_sentence  # noqa: E402
 from rag.search.language import dominant_language  # noqa: E402
 from rag.search.retrieval import concat_query  # noqa: E402
 
-K = 5
 CANDIDATES = 50
 Order = list[tuple[int, float]]
 
@@ -256,10 +255,7 @@ def run(collection, path: Path, pairs: Pairs | None) -> None:
     ranks: dict[str, dict[str, list[int | None]]] = {}
     for case in cases(collection, path):
         group = "crosslingual" if case.kind == "crosslingual" else "same language"
-        for name, order in variants_of(case, chunks, lexical, vectors, pairs).items():
-            rank = next((i for i, (row, _) in enumerate(order[:K], start=1) if row in case.good), None)
-            for kind in ("overall", group):
-                ranks.setdefault(name, {}).setdefault(kind, []).append(rank)
+        tally(ranks, variants_of(case, chunks, lexical, vectors, pairs), case.good, group)
     print_variant_table(path, ranks)
 
 

@@ -8,6 +8,7 @@ from rag.search.fusion import _min_max
 
 K = 5
 Order = list[tuple[int, float]]
+Ranks = dict[str, dict[str, list[int | None]]]
 
 
 def fuse(lists: list[tuple[Order, float]]) -> Order:
@@ -20,7 +21,15 @@ def fuse(lists: list[tuple[Order, float]]) -> Order:
     return sorted(fused.items(), key=lambda pair: -pair[1])
 
 
-def print_variant_table(path: Path, ranks: dict[str, dict[str, list[int | None]]]) -> None:
+def tally(ranks: Ranks, variants: dict[str, Order], good: set[int], group: str) -> None:
+    """Add each variant's rank of the first good row (None past K) to `ranks`, overall and under `group`."""
+    for name, order in variants.items():
+        rank = next((i for i, (row, _) in enumerate(order[:K], start=1) if row in good), None)
+        for kind in ("overall", group):
+            ranks.setdefault(name, {}).setdefault(kind, []).append(rank)
+
+
+def print_variant_table(path: Path, ranks: Ranks) -> None:
     """hit@K / MRR@K of each variant, overall and for cross-language and same-language questions."""
     print(f"\n{path.name}:\n")
     print(f"| variant | overall hit@{K} / MRR@{K} | crosslingual | same language |")
