@@ -125,9 +125,9 @@ class Settings(BaseSettings):
         validation_alias="CONVERSA_MIN_TOP_COSINE",
         description=(
             "CONVERSA_MIN_TOP_COSINE: the best passage cosine below which a search reports that the documents do not "
-            "seem to cover the question, for an embedding model without a calibrated threshold "
-            "(rag/search/coverage.py) or to replace it; calibrate it with `python bench/retrieval_sweep.py coverage "
-            "QUESTIONS.jsonl`. None: the calibrated one, if any."
+            "seem to cover the question, in place of the calibration each collection gets on its first search "
+            "(rag/search/coverage.py, every embedding model); pick one with `python bench/retrieval_sweep.py "
+            "coverage QUESTIONS.jsonl`. None: the calibrated one."
         ),
     )
     rerank_model: str = Field(
