@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from bench.heldout_checks import KINDS, open_core  # noqa: E402
-from bench.variants import fuse  # noqa: E402
+from bench.variants import evidence_rows, fuse  # noqa: E402
 from rag.documents.cleaning import normalize_for_match  # noqa: E402
 from rag.index.bm25 import _stopwords, tokenize  # noqa: E402
 from rag.index.types import Rankings  # noqa: E402
@@ -127,8 +127,7 @@ def run(core, path: Path) -> None:
             continue
         query = concat_query(item["question"], item.get("history") or [])
         rankings = collection.rank([(query, 1.0)], CANDIDATES)
-        wanted = [normalize_for_match(e) for e in item["evidence"]]
-        good = {i for i, text in enumerate(normalised) if any(w and w in text for w in wanted)}
+        good = evidence_rows(normalised, item["evidence"])
         found = variants(rankings, hub, snapshot.lexical)
         found_ranks = {name: _rank(order, good) for name, order in found.items()}
         either = found_ranks["dense top 5"] or found_ranks["BM25 top 5"]

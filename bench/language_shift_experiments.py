@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from bench.heldout_checks import open_core  # noqa: E402
-from bench.variants import fuse, print_variant_table, tally  # noqa: E402
+from bench.variants import evidence_rows, fuse, print_variant_table, tally  # noqa: E402
 from rag.documents.cleaning import normalize_for_match  # noqa: E402
 from rag.index.bm25 import _stopwords  # noqa: E402
 from rag.search.coverage import calibration_for  # noqa: E402
@@ -87,8 +87,7 @@ def run(core, path: Path, term_map: TermMap | None) -> None:
         query = concat_query(item["question"], item.get("history") or [])
         rankings = collection.rank([(query, 1.0)], CANDIDATES)
         ranking = rankings.queries[0]
-        wanted = [normalize_for_match(e) for e in item["evidence"]]
-        good = {i for i, text in enumerate(normalised) if any(w and w in text for w in wanted)}
+        good = evidence_rows(normalised, item["evidence"])
         passages = [chunks[row].text for row, _ in ranking.dense[:20]]
         offset = regions.shift(query, passages)
         other = offset is not None

@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from bench.heldout_checks import open_core  # noqa: E402
-from bench.variants import fuse, print_variant_table, tally  # noqa: E402
+from bench.variants import evidence_rows, fuse, print_variant_table, tally  # noqa: E402
 from rag.documents.cleaning import normalize_for_match  # noqa: E402
 from rag.index.bm25 import query_words, tokenize  # noqa: E402
 from rag.search.answer_type import boost_quantities  # noqa: E402
@@ -89,8 +89,7 @@ def cases(collection, path: Path) -> list[Case]:
         rankings = collection.rank([(query, 1.0)], CANDIDATES)
         before = rankings.queries[0].dense
         ranking = toward_passages_language(rankings, collection.embedding, calibration.regions, CANDIDATES).queries[0]
-        wanted = [normalize_for_match(e) for e in item["evidence"]]
-        good = {i for i, text in enumerate(normalised) if any(w and w in text for w in wanted)}
+        good = evidence_rows(normalised, item["evidence"])
         offset = calibration.regions.shift(query, [chunks[row].text for row, _ in before[:20]])
         own = unit(collection.embedding.embed_query(query))
         vector = own if offset is None else unit(own + offset)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rag.documents.cleaning import normalize_for_match
 from rag.search.fusion import _min_max
 
 K = 5
@@ -19,6 +20,13 @@ def fuse(lists: list[tuple[Order, float]]) -> Order:
         for row, score in _min_max(ranked).items():
             fused[row] = fused.get(row, 0.0) + weight * score
     return sorted(fused.items(), key=lambda pair: -pair[1])
+
+
+def evidence_rows(normalised: list[str], evidence: list[str]) -> set[int]:
+    """Rows of the chunks (their `normalize_for_match` texts) that hold any of a question's evidence passages, as
+    `python -m rag eval` counts a hit."""
+    wanted = [normalize_for_match(e) for e in evidence]
+    return {i for i, text in enumerate(normalised) if any(w and w in text for w in wanted)}
 
 
 def tally(ranks: Ranks, variants: dict[str, Order], good: set[int], group: str) -> None:
